@@ -54,12 +54,18 @@ namespace Bnn.Nano.Runtime.Model
             get { return _scores; }
         }
 
-        /// <summary>Bytes of RAM this model holds: constants, arena and scratch (array headers not counted).</summary>
+        /// <summary>Bytes of RAM this model holds: constants plus working memory (array headers not counted).</summary>
         public int RamBytes
+        {
+            get { return ConstantBytes + WorkingBytes; }
+        }
+
+        /// <summary>Bytes of weights, thresholds and score coefficients.</summary>
+        public int ConstantBytes
         {
             get
             {
-                int bytes = (_arena.Length * 8) + (_dots.Length * 4) + (_partialSums.Length * 2) + (_scores.Length * 4);
+                int bytes = 0;
                 for (int i = 0; i < _layers.Length; i++)
                 {
                     Layer layer = _layers[i];
@@ -69,6 +75,12 @@ namespace Bnn.Nano.Runtime.Model
 
                 return bytes;
             }
+        }
+
+        /// <summary>Bytes of the activation arena and the per-inference scratch (dots, partial sums, scores).</summary>
+        public int WorkingBytes
+        {
+            get { return (_arena.Length * 8) + (_dots.Length * 4) + (_partialSums.Length * 2) + (_scores.Length * 4); }
         }
 
         public Layer GetLayer(int index)

@@ -1,0 +1,124 @@
+using System;
+using Bnn.Nano.Compiler.Data;
+using Bnn.Nano.Compiler.Emit;
+using Bnn.Nano.Compiler.Ir;
+using Bnn.Nano.Compiler.Passes;
+using Bnn.Nano.Compiler.Reference;
+using Bnn.Nano.Runtime.Model;
+using Xunit;
+
+namespace Bnn.Nano.Tests.Compiler;
+
+/// <summary>The compiled blob, run by the runtime, against the float reference: every class and every hidden bit.</summary>
+public class CompiledModelParityTests
+{
+    [Theory]
+    [InlineData(1, 16, true, new[] { 8 }, 3)]
+    [InlineData(2, 33, false, new[] { 31, 65 }, 5)]
+    [InlineData(3, 192, true, new[] { 128, 64 }, 6)]
+    [InlineData(4, 784, false, new[] { 64, 64, 64 }, 10)]
+    [InlineData(5, 7, true, new[] { 1 }, 2)]
+    [InlineData(6, 100, true, new[] { 2 }, 4)]
+    [InlineData(7, 300, false, new[] { 600, 129 }, 7)]
+    public void runtime_matches_float_reference_on_every_class_and_hidden_bit(int seed, int inputs, bool signed, int[] hidden, int classes)
+    {
+        BnnNetwork network = RandomNetworks.Create(seed, inputs, signed, hidden, classes);
+        Dataset data = RandomNetworks.Inputs(seed + 100, 300, inputs, signed, classes);
+        AssertAgreement(network, data);
+    }
+
+    /// <summary>Checks class and hidden-bit agreement on every sample; returns the number of samples checked.</summary>
+    internal static int AssertAgreement(BnnNetwork network, Dataset data)
+    {
+        byte[] blob = BlobWriter.Write(ModelCompiler.Compile(network));
+        BnnModel model = BlobReader.Load(blob);
+        byte[] input = new byte[data.FeatureCount];
+        ulong[] bits = new ulong[64];
+        for (int s = 0; s < data.Count; s++)
+        {
+            data.Sample(s).CopyTo(input);
+            FloatReference.Output expected = FloatReference.Forward(network, input);
+            for (int l = 0; l < network.Layers.Count - 1; l++)
+            {
+                model.RunLayers(input, l);
+                model.CopyOutputBits(l, bits);
+                int[] signs = expected.HiddenSigns[l];
+                for (int o = 0; o < signs.Length; o++)
+                {
+                    int bit = (int)((bits[o >> 6] >> (o & 63)) & 1);
+                    if (bit != (signs[o] > 0 ? 1 : 0))
+                    {
+                        Assert.Fail($"sample {s}, layer {l}, neuron {o}: runtime bit {bit}, reference sign {signs[o]}");
+                    }
+                }
+            }
+
+            int actual = model.Run(input);
+            Assert.True(expected.Class == actual, $"sample {s}: runtime class {actual}, reference class {expected.Class}");
+        }
+
+        return data.Count;
+    }
+
+    [Fact]
+    public void folded_thresholds_agree_with_batch_norm_on_every_possible_dot()
+    {
+        BnnNetwork network = RandomNetworks.Create(11, 40, true, [200], 3);
+        DenseLayer layer = network.Layers[1];
+        for (int o = 0; o < layer.Outputs; o++)
+        {
+            BatchNormFolding.FoldedChannel folded = BatchNormFolding.FoldChannel(layer.Norm, o, -layer.Inputs, layer.Inputs);
+            for (int dot = -layer.Inputs; dot <= layer.Inputs; dot++)
+            {
+                bool expected = layer.Norm.Apply(o, dot) >= 0;
+                int seen = folded.InvertRow ? -dot : dot;
+                Assert.Equal(expected, seen >= folded.Threshold);
+            }
+        }
+    }
+
+    [Fact]
+    public void negative_zero_and_positive_bn_scales_fold_to_one_comparison()
+    {
+        BatchNorm norm = new([2f, -2f, 0f, 0f], [0.5f, 0.5f, 1f, -1f], [3f, 3f, 0f, 0f], [1f, 1f, 1f, 1f], 0f);
+        Assert.Equal(new BatchNormFolding.FoldedChannel(3, false), BatchNormFolding.FoldChannel(norm, 0, -10, 10));
+        // -2(d - 3) + 0.5 >= 0  <=>  d <= 3.25  <=>  -d >= -3.
+        Assert.Equal(new BatchNormFolding.FoldedChannel(-3, true), BatchNormFolding.FoldChannel(norm, 1, -10, 10));
+        Assert.Equal(new BatchNormFolding.FoldedChannel(-10, false), BatchNormFolding.FoldChannel(norm, 2, -10, 10));
+        Assert.Equal(new BatchNormFolding.FoldedChannel(11, false), BatchNormFolding.FoldChannel(norm, 3, -10, 10));
+    }
+
+    [Fact]
+    public void arena_plan_never_overlaps_a_layers_input_and_output_and_uses_the_largest_pair()
+    {
+        Random random = new(5);
+        for (int trial = 0; trial < 500; trial++)
+        {
+            int count = random.Next(2, 8);
+            int[] inWords = new int[count], outWords = new int[count];
+            int width = random.Next(1, 20);
+            for (int l = 0; l < count; l++)
+            {
+                inWords[l] = l == 0 ? 0 : width;
+                width = random.Next(1, 20);
+                outWords[l] = l == count - 1 ? 0 : width;
+            }
+
+            ArenaPlanner.Plan plan = ArenaPlanner.PlanChain(inWords, outWords);
+            int largestPair = 0;
+            for (int l = 0; l < count; l++)
+            {
+                largestPair = Math.Max(largestPair, inWords[l] + outWords[l]);
+                bool disjoint = plan.OutputOffsets[l] + outWords[l] <= plan.InputOffsets[l] || plan.InputOffsets[l] + inWords[l] <= plan.OutputOffsets[l];
+                Assert.True(disjoint || outWords[l] == 0 || inWords[l] == 0);
+                Assert.True(plan.OutputOffsets[l] + outWords[l] <= plan.ArenaWords);
+                if (l > 0)
+                {
+                    Assert.Equal(plan.OutputOffsets[l - 1], plan.InputOffsets[l]);
+                }
+            }
+
+            Assert.Equal(largestPair, plan.ArenaWords);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using System;
+using Bnn.Nano.Compiler.Data;
+using Bnn.Nano.Compiler.Emit;
+using Bnn.Nano.Compiler.Passes;
+using Bnn.Nano.Runtime.Model;
+using Xunit;
+
+namespace Bnn.Nano.Tests.Runtime;
+
+public class AllocationTests
+{
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void inference_allocates_zero_bytes_over_1000_runs(bool signed)
+    {
+        BnnModel model = BlobReader.Load(BlobWriter.Write(ModelCompiler.Compile(RandomNetworks.Create(31, 192, signed, [128, 64], 6))));
+        Dataset data = RandomNetworks.Inputs(32, 16, 192, signed, 6);
+        byte[][] inputs = new byte[data.Count][];
+        for (int i = 0; i < data.Count; i++)
+        {
+            inputs[i] = data.Sample(i).ToArray();
+        }
+
+        int checksum = model.Run(inputs[0]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            checksum += model.Run(inputs[i % inputs.Length]);
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.True(checksum >= 0);
+    }
+}
