@@ -1,6 +1,5 @@
 using System;
 using System.Buffers.Binary;
-using System.IO;
 using Bnn.Nano.Compiler.Ir;
 using Bnn.Nano.Runtime;
 using Bnn.Nano.Runtime.Model;
@@ -78,14 +77,6 @@ public static class BlobWriter
 
     /// <summary>The model's CRC-32 as stored in its blob: the model hash named in generated tables and reports.</summary>
     public static uint ModelHash(byte[] blob) => BinaryPrimitives.ReadUInt32LittleEndian(blob.AsSpan(BlobFormat.CrcAt));
-
-    /// <summary>Writes a file without ever leaving a half-written one: a temporary file is renamed over the target.</summary>
-    public static void WriteFileAtomically(string path, byte[] contents)
-    {
-        string temporary = path + ".tmp";
-        File.WriteAllBytes(temporary, contents);
-        File.Move(temporary, path, overwrite: true);
-    }
 
     private static int ParamCount(CompiledLayer layer) => layer.Kind == LayerKind.BinaryDenseScores ? 2 * layer.Outputs : layer.Outputs;
 }

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using Bnn.Nano.Compiler.Ir;
 using Bnn.Nano.Runtime.Kernels;
 using Bnn.Nano.Runtime.Model;
 
@@ -25,18 +24,17 @@ public sealed record ModelReport(IReadOnlyList<LayerReport> Layers, int FlashByt
 
     public double EstimatedDeviceMilliseconds => EstimatedIlOps / IlOpsPerSecond * 1000;
 
-    public static ModelReport Build(CompiledModel model, byte[] blob)
+    /// <summary>Reports a model as the runtime loaded it from its blob.</summary>
+    public static ModelReport Build(byte[] blob)
     {
         BnnModel runtime = BlobReader.Load(blob);
         List<LayerReport> rows = [];
         long binaryOps = 0, int8Ops = 0, ilOps = 0;
-        int maxOutputs = 0;
-        for (int l = 0; l < model.Layers.Count; l++)
+        for (int l = 0; l < runtime.LayerCount; l++)
         {
-            CompiledLayer layer = model.Layers[l];
-            maxOutputs = System.Math.Max(maxOutputs, layer.Outputs);
-            int paramBytes = (layer.Kind == LayerKind.BinaryDenseScores ? 2 : 1) * layer.Outputs * 4;
-            int flash = (layer.Weights.Length * 4) + paramBytes;
+            Layer layer = runtime.GetLayer(l);
+            bool scores = layer.Kind == LayerKind.BinaryDenseScores;
+            int flash = (layer.Outputs * ((layer.Inputs + 31) >> 5) * 4) + ((scores ? 2 : 1) * layer.Outputs * 4);
             long ops = (long)layer.Inputs * layer.Outputs;
             bool int8 = layer.Kind == LayerKind.Int8Dense;
             string kernel;
@@ -56,7 +54,7 @@ public sealed record ModelReport(IReadOnlyList<LayerReport> Layers, int FlashByt
             }
 
             ilOps += il;
-            int arena = layer.Kind == LayerKind.BinaryDenseScores ? layer.Outputs * 4 : layer.OutputWords64 * 8;
+            int arena = scores ? layer.Outputs * 4 : layer.OutputWords * 8;
             rows.Add(new LayerReport(l, LayerKind.Name(layer.Kind), layer.Inputs, layer.Outputs, kernel, flash, arena, int8 ? 0 : ops, int8 ? ops : 0, il));
         }
 
