@@ -8,15 +8,14 @@ namespace Bnn.Nano.Runtime.Model
 
         public const int Version = 1;
 
-        public const int HeaderSize = 32;
+        public const int HeaderSize = 40;
 
-        /// <summary>Bytes of a dense layer record.</summary>
-        public const int DenseRecordSize = 32;
+        public const int RecordSize = 64;
 
         /// <summary>The CRC-32 covers every byte from here to the end of the blob.</summary>
         public const int CrcStart = 16;
 
-        // Header field offsets.
+        // Header fields.
         public const int MagicAt = 0;
         public const int VersionAt = 4;
         public const int HeaderSizeAt = 6;
@@ -24,19 +23,31 @@ namespace Bnn.Nano.Runtime.Model
         public const int CrcAt = 12;
         public const int LayerCountAt = 16;
         public const int InputSignedAt = 18;
-        public const int InputLengthAt = 20;
-        public const int ClassCountAt = 24;
-        public const int ArenaWordsAt = 28;
+        public const int InputHeightAt = 20;
+        public const int InputWidthAt = 22;
+        public const int InputChannelsAt = 24;
+        public const int ClassCountAt = 28;
+        public const int ArenaWordsAt = 32;
 
-        // Dense layer record field offsets (relative to the record).
-        public const int RecordKindAt = 0;
-        public const int RecordScoreShiftAt = 1;
+        // Layer record fields (relative to the record).
+        public const int KindAt = 0;
+        public const int ScoreShiftAt = 1;
         public const int RecordSizeAt = 2;
-        public const int RecordInputsAt = 4;
-        public const int RecordOutputsAt = 8;
-        public const int RecordInputOffsetAt = 12;
-        public const int RecordOutputOffsetAt = 16;
-        public const int RecordWeightsAt = 20;
-        public const int RecordParamsAt = 24;
+        public const int OutChannelsAt = 4;
+        public const int KernelHeightAt = 8;
+        public const int KernelWidthAt = 10;
+        public const int StrideYAt = 12;
+        public const int StrideXAt = 14;
+        public const int PadTopAt = 16;
+        public const int PadLeftAt = 18;
+        public const int PadBottomAt = 20;
+        public const int PadRightAt = 22;
+        public const int PadValueAt = 24;
+        public const int InputOffsetAt = 28;
+        public const int OutputOffsetAt = 32;
+        public const int WeightsAt = 36;
+        public const int WeightsLengthAt = 40;
+        public const int ParamsAt = 44;
+        public const int ParamsLengthAt = 48;
     }
 }

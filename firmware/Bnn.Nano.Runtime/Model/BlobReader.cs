@@ -1,9 +1,11 @@
+using Bnn.Nano.Runtime.Kernels;
+
 namespace Bnn.Nano.Runtime.Model
 {
     /// <summary>
     /// Reads a .bnn blob (docs/blob-format.md). Nothing in the blob is trusted before it is checked: magic, version,
     /// length, CRC-32, then every count, size and offset against the blob length; the arrays then go through
-    /// <see cref="ModelBuilder"/>, which checks the model's structure. Any failure is a <see cref="BnnException"/>.
+    /// <see cref="ModelBuilder"/>, which checks shapes, arena and constants. Any failure is a <see cref="BnnException"/>.
     /// </summary>
     public static class BlobReader
     {
@@ -14,6 +16,56 @@ namespace Bnn.Nano.Runtime.Model
 
         /// <summary>Loads a blob and refuses it when the model would hold more than <paramref name="maxRamBytes"/> (0: no limit).</summary>
         public static BnnModel Load(byte[] blob, int maxRamBytes)
+        {
+            CheckEnvelope(blob);
+            int layerCount = ReadU16(blob, BlobFormat.LayerCountAt);
+            int signedFlag = blob[BlobFormat.InputSignedAt];
+            if (signedFlag > 1)
+            {
+                throw new BnnException("input encoding byte " + signedFlag.ToString() + " is neither 0 (uint8) nor 1 (int8)");
+            }
+
+            CheckZero(blob, BlobFormat.InputSignedAt + 1, 1, "header");
+            CheckZero(blob, BlobFormat.ArenaWordsAt + 4, BlobFormat.HeaderSize - BlobFormat.ArenaWordsAt - 4, "header");
+            int classCount = ReadCount(blob, BlobFormat.ClassCountAt, "class count");
+            if (layerCount < 1 || layerCount > ModelBuilder.MaxLayers)
+            {
+                throw new BnnException("layer count " + layerCount.ToString() + " is outside 1.." + ModelBuilder.MaxLayers.ToString());
+            }
+
+            int dataStart = BlobFormat.HeaderSize + (layerCount * BlobFormat.RecordSize);
+            if (dataStart > blob.Length)
+            {
+                throw new BnnException("layer table (" + layerCount.ToString() + " records) runs past the end of the blob");
+            }
+
+            ModelBuilder builder = new ModelBuilder(
+                ReadU16(blob, BlobFormat.InputHeightAt),
+                ReadU16(blob, BlobFormat.InputWidthAt),
+                ReadCount(blob, BlobFormat.InputChannelsAt, "input channels"),
+                signedFlag == 1,
+                ReadCount(blob, BlobFormat.ArenaWordsAt, "arena words"),
+                layerCount);
+            for (int i = 0; i < layerCount; i++)
+            {
+                ReadLayer(blob, BlobFormat.HeaderSize + (i * BlobFormat.RecordSize), i, dataStart, builder);
+            }
+
+            BnnModel model = builder.Build();
+            if (model.ClassCount != classCount)
+            {
+                throw new BnnException("header declares " + classCount.ToString() + " classes but the last layer has " + model.ClassCount.ToString() + " outputs");
+            }
+
+            if (maxRamBytes > 0 && model.RamBytes > maxRamBytes)
+            {
+                throw new BnnException("model needs " + model.RamBytes.ToString() + " bytes of RAM, more than the limit of " + maxRamBytes.ToString());
+            }
+
+            return model;
+        }
+
+        private static void CheckEnvelope(byte[] blob)
         {
             if (blob == null)
             {
@@ -36,9 +88,10 @@ namespace Bnn.Nano.Runtime.Model
                 throw new BnnException("blob format version " + version.ToString() + " is not supported (this runtime reads version " + BlobFormat.Version.ToString() + ")");
             }
 
-            if (ReadU16(blob, BlobFormat.HeaderSizeAt) != BlobFormat.HeaderSize)
+            int headerSize = ReadU16(blob, BlobFormat.HeaderSizeAt);
+            if (headerSize != BlobFormat.HeaderSize)
             {
-                throw new BnnException("header size " + ReadU16(blob, BlobFormat.HeaderSizeAt).ToString() + " is not " + BlobFormat.HeaderSize.ToString());
+                throw new BnnException("header size " + headerSize.ToString() + " is not " + BlobFormat.HeaderSize.ToString());
             }
 
             uint totalLength = ReadU32(blob, BlobFormat.TotalLengthAt);
@@ -53,137 +106,152 @@ namespace Bnn.Nano.Runtime.Model
             {
                 throw new BnnException("blob CRC-32 mismatch (stored 0x" + storedCrc.ToString("X8") + ", computed 0x" + actualCrc.ToString("X8") + "): the blob is corrupt");
             }
-
-            int layerCount = ReadU16(blob, BlobFormat.LayerCountAt);
-            int signedFlag = blob[BlobFormat.InputSignedAt];
-            if (signedFlag > 1 || blob[BlobFormat.InputSignedAt + 1] != 0)
-            {
-                throw new BnnException("input encoding byte " + signedFlag.ToString() + " is neither 0 (uint8) nor 1 (int8)");
-            }
-
-            int inputLength = ReadCount(blob, BlobFormat.InputLengthAt, "input length");
-            int classCount = ReadCount(blob, BlobFormat.ClassCountAt, "class count");
-            int arenaWords = ReadCount(blob, BlobFormat.ArenaWordsAt, "arena words");
-            if (layerCount < 1 || layerCount > ModelBuilder.MaxLayers)
-            {
-                throw new BnnException("layer count " + layerCount.ToString() + " is outside 1.." + ModelBuilder.MaxLayers.ToString());
-            }
-
-            int tableEnd = BlobFormat.HeaderSize + (layerCount * BlobFormat.DenseRecordSize);
-            if (tableEnd > blob.Length)
-            {
-                throw new BnnException("layer table (" + layerCount.ToString() + " records) runs past the end of the blob");
-            }
-
-            ModelBuilder builder = new ModelBuilder(inputLength, signedFlag == 1, arenaWords, layerCount);
-            long ramBytes = (long)arenaWords * 8;
-            for (int i = 0; i < layerCount; i++)
-            {
-                ramBytes += ReadLayer(blob, BlobFormat.HeaderSize + (i * BlobFormat.DenseRecordSize), i, tableEnd, builder);
-            }
-
-            if (maxRamBytes > 0 && ramBytes > maxRamBytes)
-            {
-                throw new BnnException("model needs about " + ramBytes.ToString() + " bytes of RAM, more than the limit of " + maxRamBytes.ToString());
-            }
-
-            BnnModel model = builder.Build();
-            if (model.ClassCount != classCount)
-            {
-                throw new BnnException("header declares " + classCount.ToString() + " classes but the last layer has " + model.ClassCount.ToString() + " outputs");
-            }
-
-            return model;
         }
 
-        private static long ReadLayer(byte[] blob, int at, int index, int dataStart, ModelBuilder builder)
+        private static void ReadLayer(byte[] blob, int at, int index, int dataStart, ModelBuilder builder)
         {
-            string where = "layer " + index.ToString() + ": ";
-            int kind = blob[at + BlobFormat.RecordKindAt];
-            int scoreShift = blob[at + BlobFormat.RecordScoreShiftAt];
+            int kind = blob[at + BlobFormat.KindAt];
+            string where = "layer " + index.ToString() + " (" + LayerKind.Name(kind) + "): ";
+            if (!LayerKind.IsKnown(kind))
+            {
+                throw new BnnException(where + "unknown layer kind");
+            }
+
             int recordSize = ReadU16(blob, at + BlobFormat.RecordSizeAt);
-            if (recordSize != BlobFormat.DenseRecordSize)
+            if (recordSize != BlobFormat.RecordSize)
             {
-                throw new BnnException(where + "record size " + recordSize.ToString() + " is not " + BlobFormat.DenseRecordSize.ToString());
+                throw new BnnException(where + "record size " + recordSize.ToString() + " is not " + BlobFormat.RecordSize.ToString());
             }
 
-            if (kind != LayerKind.Int8Dense && kind != LayerKind.BinaryDense && kind != LayerKind.BinaryDenseScores)
+            CheckZero(blob, at + BlobFormat.PadValueAt + 1, 3, where + "record");
+            CheckZero(blob, at + BlobFormat.ParamsLengthAt + 4, BlobFormat.RecordSize - BlobFormat.ParamsLengthAt - 4, where + "record");
+            int scoreShift = blob[at + BlobFormat.ScoreShiftAt];
+            int outChannels = ReadCount(blob, at + BlobFormat.OutChannelsAt, where + "output channels");
+            int inputOffset = ReadCount(blob, at + BlobFormat.InputOffsetAt, where + "input offset");
+            int outputOffset = ReadCount(blob, at + BlobFormat.OutputOffsetAt, where + "output offset");
+            int height = builder.NextInputHeight;
+            int width = builder.NextInputWidth;
+            int channels = builder.NextInputChannels;
+            bool window = kind == LayerKind.Int8Conv2d || kind == LayerKind.BinaryConv2d || kind == LayerKind.MaxPool2d;
+            ConvGeometry geometry = null;
+            if (window)
             {
-                throw new BnnException(where + "unknown layer kind " + kind.ToString());
-            }
-
-            int inputs = ReadCount(blob, at + BlobFormat.RecordInputsAt, where + "inputs");
-            int outputs = ReadCount(blob, at + BlobFormat.RecordOutputsAt, where + "outputs");
-            int inputOffset = ReadCount(blob, at + BlobFormat.RecordInputOffsetAt, where + "input offset");
-            int outputOffset = ReadCount(blob, at + BlobFormat.RecordOutputOffsetAt, where + "output offset");
-            if (inputs < 1 || inputs > ModelBuilder.MaxUnits || outputs < 1 || outputs > ModelBuilder.MaxUnits)
-            {
-                throw new BnnException(where + "shape " + inputs.ToString() + "x" + outputs.ToString() + " is outside 1.." + ModelBuilder.MaxUnits.ToString());
-            }
-
-            int words32 = (inputs + 31) >> 5;
-            long weightBytes = (long)outputs * words32 * 4;
-            int weightsAt = ReadSection(blob, at + BlobFormat.RecordWeightsAt, weightBytes, dataStart, where + "weights");
-            int paramCount = kind == LayerKind.BinaryDenseScores ? 2 * outputs : outputs;
-            int paramsAt = ReadSection(blob, at + BlobFormat.RecordParamsAt, (long)paramCount * 4, dataStart, where + "parameters");
-
-            ulong[] weights = ReadWeights(blob, weightsAt, inputs, outputs);
-            if (kind == LayerKind.BinaryDenseScores)
-            {
-                builder.AddBinaryDenseScores(inputs, outputs, weights, ReadInts(blob, paramsAt, outputs), ReadInts(blob, paramsAt + (outputs * 4), outputs), scoreShift, inputOffset);
-            }
-            else if (scoreShift != 0)
-            {
-                throw new BnnException(where + "score shift must be 0 on a bit-output layer");
-            }
-            else if (kind == LayerKind.Int8Dense)
-            {
-                builder.AddInt8Dense(inputs, outputs, weights, ReadInts(blob, paramsAt, outputs), outputOffset);
+                int padCode = blob[at + BlobFormat.PadValueAt];
+                int padValue = padCode == 0xFF ? -1 : padCode;
+                geometry = new ConvGeometry(
+                    height, width, channels, outChannels,
+                    ReadU16(blob, at + BlobFormat.KernelHeightAt), ReadU16(blob, at + BlobFormat.KernelWidthAt),
+                    ReadU16(blob, at + BlobFormat.StrideYAt), ReadU16(blob, at + BlobFormat.StrideXAt),
+                    ReadU16(blob, at + BlobFormat.PadTopAt), ReadU16(blob, at + BlobFormat.PadLeftAt),
+                    ReadU16(blob, at + BlobFormat.PadBottomAt), ReadU16(blob, at + BlobFormat.PadRightAt),
+                    padValue);
             }
             else
             {
-                builder.AddBinaryDense(inputs, outputs, weights, ReadInts(blob, paramsAt, outputs), inputOffset, outputOffset);
+                CheckZero(blob, at + BlobFormat.KernelHeightAt, BlobFormat.PadValueAt + 1 - BlobFormat.KernelHeightAt, where + "window fields of a non-window layer");
             }
 
-            return ((long)weights.Length * 8) + ((long)paramCount * 4);
-        }
-
-        /// <summary>Reads a section offset and checks that [offset, offset + length) lies in the data area, 4-aligned.</summary>
-        private static int ReadSection(byte[] blob, int fieldAt, long length, int dataStart, string what)
-        {
-            uint offset = ReadU32(blob, fieldAt);
-            if ((offset & 3) != 0 || offset < (uint)dataStart || offset > (uint)blob.Length || length > blob.Length - offset)
+            if (scoreShift != 0 && !LayerKind.ProducesScores(kind))
             {
-                throw new BnnException(what + " at byte " + offset.ToString() + " (" + length.ToString() + " bytes) lie outside the data area " + dataStart.ToString() + ".." + blob.Length.ToString() + " or are not 4-aligned");
+                throw new BnnException(where + "score shift must be 0 on a layer that does not produce scores");
             }
 
-            return (int)offset;
+            long inputs = (long)height * width * channels;
+            int weightsAt = ReadSection(blob, at + BlobFormat.WeightsAt, dataStart, where + "weights");
+            int weightsLength = ReadSectionLength(blob, at, BlobFormat.WeightsLengthAt, weightsAt, where + "weights");
+            int paramsAt = ReadSection(blob, at + BlobFormat.ParamsAt, dataStart, where + "parameters");
+            int paramsLength = ReadSectionLength(blob, at, BlobFormat.ParamsLengthAt, paramsAt, where + "parameters");
+            switch (kind)
+            {
+                case LayerKind.Int8Dense:
+                    builder.AddInt8Dense(outChannels, ReadBitRows(blob, weightsAt, weightsLength, outChannels, 1, inputs, where), ReadInts(blob, paramsAt, paramsLength, outChannels, where), outputOffset);
+                    break;
+                case LayerKind.InputThreshold:
+                    CheckLength(weightsLength, 0, where + "weights");
+                    builder.AddInputThreshold(ReadInts(blob, paramsAt, paramsLength, channels, where), outputOffset);
+                    break;
+                case LayerKind.Int8Conv2d:
+                    builder.AddInt8Conv2d(geometry, ReadBitRows(blob, weightsAt, weightsLength, outChannels, 1, (long)geometry.KernelHeight * geometry.KernelWidth * channels, where), ReadInts(blob, paramsAt, paramsLength, outChannels, where), outputOffset);
+                    break;
+                case LayerKind.BinaryConv2d:
+                    builder.AddBinaryConv2d(geometry, ReadBitRows(blob, weightsAt, weightsLength, outChannels, geometry.KernelHeight * geometry.KernelWidth, channels, where), ReadInts(blob, paramsAt, paramsLength, outChannels, where), inputOffset, outputOffset);
+                    break;
+                case LayerKind.MaxPool2d:
+                    CheckLength(weightsLength, 0, where + "weights");
+                    CheckLength(paramsLength, 0, where + "parameters");
+                    builder.AddMaxPool2d(geometry, inputOffset, outputOffset);
+                    break;
+                case LayerKind.BinaryDense:
+                    builder.AddBinaryDense(outChannels, ReadBitRows(blob, weightsAt, weightsLength, outChannels, height * width, channels, where), ReadInts(blob, paramsAt, paramsLength, outChannels, where), inputOffset, outputOffset);
+                    break;
+                case LayerKind.BinaryDenseScores:
+                    {
+                        int[] both = ReadInts(blob, paramsAt, paramsLength, 2 * outChannels, where);
+                        int[] scales = new int[outChannels];
+                        int[] biases = new int[outChannels];
+                        System.Array.Copy(both, 0, scales, 0, outChannels);
+                        System.Array.Copy(both, outChannels, biases, 0, outChannels);
+                        builder.AddBinaryDenseScores(outChannels, ReadBitRows(blob, weightsAt, weightsLength, outChannels, height * width, channels, where), scales, biases, scoreShift, inputOffset);
+                        break;
+                    }
+
+                default:
+                    builder.AddInt8DenseHead(outChannels, ReadSbytes(blob, weightsAt, weightsLength, (long)outChannels * inputs, where), ReadInts(blob, paramsAt, paramsLength, outChannels, where), scoreShift, inputOffset);
+                    break;
+            }
         }
 
-        /// <summary>Rows of ceil(inputs/32) little-endian uint32 words become rows of ceil(inputs/64) ulongs, low word first.</summary>
-        private static ulong[] ReadWeights(byte[] blob, int at, int inputs, int outputs)
+        /// <summary>
+        /// Binary weight rows: each row holds <paramref name="groups"/> groups of <paramref name="channels"/> bits, each
+        /// group stored as ceil(channels/32) uint32 words and held by the runtime as ceil(channels/64) ulongs, low word first.
+        /// </summary>
+        private static ulong[] ReadBitRows(byte[] blob, int at, int length, int rows, int groups, long channels, string where)
         {
-            int words32 = (inputs + 31) >> 5;
-            int words64 = (inputs + 63) >> 6;
-            ulong[] weights = new ulong[outputs * words64];
+            if (channels < 1 || channels > ModelBuilder.MaxUnits)
+            {
+                throw new BnnException(where + "weight rows of " + channels.ToString() + " bits are outside 1.." + ModelBuilder.MaxUnits.ToString());
+            }
+
+            int words32 = (int)((channels + 31) >> 5);
+            int words64 = (int)((channels + 63) >> 6);
+            CheckLength(length, (long)rows * groups * words32 * 4, where + "weights");
+
+            // The length check bounds every count below by the blob size.
+            int groupCount = rows * groups;
+            ulong[] weights = new ulong[groupCount * words64];
             int p = at;
             int w = 0;
-            for (int o = 0; o < outputs; o++)
+            for (int g = 0; g < groupCount; g++)
             {
                 for (int k = 0; k < words32; k += 2)
                 {
                     ulong low = ReadU32(blob, p);
-                    ulong high = k + 1 < words32 ? ReadU32(blob, p + 4) : 0UL;
+                    bool hasHigh = k + 1 < words32;
+                    ulong high = hasHigh ? ReadU32(blob, p + 4) : 0UL;
                     weights[w++] = low | (high << 32);
-                    p += k + 1 < words32 ? 8 : 4;
+                    p += hasHigh ? 8 : 4;
                 }
             }
 
             return weights;
         }
 
-        private static int[] ReadInts(byte[] blob, int at, int count)
+        private static sbyte[] ReadSbytes(byte[] blob, int at, int length, long count, string where)
         {
+            CheckLength(length, (count + 3) & ~3L, where + "head weights");
+            int n = (int)count;
+            sbyte[] values = new sbyte[n];
+            for (int i = 0; i < n; i++)
+            {
+                values[i] = (sbyte)blob[at + i];
+            }
+
+            return values;
+        }
+
+        private static int[] ReadInts(byte[] blob, int at, int length, int count, string where)
+        {
+            CheckLength(length, (long)count * 4, where + "parameters");
             int[] values = new int[count];
             for (int i = 0; i < count; i++)
             {
@@ -191,6 +259,48 @@ namespace Bnn.Nano.Runtime.Model
             }
 
             return values;
+        }
+
+        private static void CheckLength(long actual, long expected, string what)
+        {
+            if (actual != expected)
+            {
+                throw new BnnException(what + " hold " + actual.ToString() + " bytes, expected " + expected.ToString());
+            }
+        }
+
+        /// <summary>Reads a section offset: 4-aligned, inside the data area after the layer table.</summary>
+        private static int ReadSection(byte[] blob, int fieldAt, int dataStart, string what)
+        {
+            uint offset = ReadU32(blob, fieldAt);
+            if ((offset & 3) != 0 || offset < (uint)dataStart || offset > (uint)blob.Length)
+            {
+                throw new BnnException(what + " at byte " + offset.ToString() + " lie outside the data area " + dataStart.ToString() + ".." + blob.Length.ToString() + " or are not 4-aligned");
+            }
+
+            return (int)offset;
+        }
+
+        private static int ReadSectionLength(byte[] blob, int recordAt, int fieldAt, int sectionAt, string what)
+        {
+            uint length = ReadU32(blob, recordAt + fieldAt);
+            if (length > (uint)(blob.Length - sectionAt))
+            {
+                throw new BnnException(what + " (" + length.ToString() + " bytes at " + sectionAt.ToString() + ") run past the end of the blob");
+            }
+
+            return (int)length;
+        }
+
+        private static void CheckZero(byte[] blob, int at, int count, string what)
+        {
+            for (int i = at; i < at + count; i++)
+            {
+                if (blob[i] != 0)
+                {
+                    throw new BnnException(what + " byte " + i.ToString() + " is reserved and must be 0");
+                }
+            }
         }
 
         private static int ReadCount(byte[] blob, int at, string what)

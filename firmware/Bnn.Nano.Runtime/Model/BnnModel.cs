@@ -13,22 +13,43 @@ namespace Bnn.Nano.Runtime.Model
         private readonly int[] _dots;
         private readonly short[] _partialSums;
         private readonly int[] _scores;
-        private readonly bool _int8UsesPartialSums;
+        private readonly bool _int8DenseUsesPartialSums;
 
-        internal BnnModel(Layer[] layers, int inputLength, bool inputSigned, int arenaWords, int maxOutputs)
+        internal BnnModel(Layer[] layers, int inputHeight, int inputWidth, int inputChannels, bool inputSigned, int arenaWords)
         {
             _layers = layers;
-            InputLength = inputLength;
+            InputHeight = inputHeight;
+            InputWidth = inputWidth;
+            InputChannels = inputChannels;
             InputSigned = inputSigned;
             _arena = new ulong[arenaWords];
-            _dots = new int[maxOutputs];
-            _scores = new int[layers[layers.Length - 1].Outputs];
-            _int8UsesPartialSums = CostModel.PartialSumTablePays(layers[0].Outputs);
-            _partialSums = _int8UsesPartialSums ? new short[Int8BinaryDotKernels.TableLength(inputLength)] : new short[0];
+            int maxChannels = 0;
+            for (int i = 0; i < layers.Length; i++)
+            {
+                if (layers[i].OutChannels > maxChannels)
+                {
+                    maxChannels = layers[i].OutChannels;
+                }
+            }
+
+            _dots = new int[maxChannels];
+            _scores = new int[layers[layers.Length - 1].OutChannels];
+            Layer first = layers[0];
+            _int8DenseUsesPartialSums = first.Kind == LayerKind.Int8Dense && CostModel.PartialSumTablePays(first.OutChannels);
+            _partialSums = new short[_int8DenseUsesPartialSums ? Int8BinaryDotKernels.TableLength(first.Inputs) : 0];
         }
 
-        /// <summary>Number of 8-bit input features.</summary>
-        public int InputLength { get; }
+        public int InputHeight { get; }
+
+        public int InputWidth { get; }
+
+        public int InputChannels { get; }
+
+        /// <summary>Number of 8-bit input values (height·width·channels, HWC order).</summary>
+        public int InputLength
+        {
+            get { return InputHeight * InputWidth * InputChannels; }
+        }
 
         /// <summary>True: input bytes are int8 (two's complement); false: uint8.</summary>
         public bool InputSigned { get; }
@@ -69,8 +90,8 @@ namespace Bnn.Nano.Runtime.Model
                 for (int i = 0; i < _layers.Length; i++)
                 {
                     Layer layer = _layers[i];
-                    bytes += layer.Weights.Length * 8;
-                    bytes += layer.Kind == LayerKind.BinaryDenseScores ? layer.Outputs * 8 : layer.Outputs * 4;
+                    bytes += (Length(layer.Weights) * 8) + Length(layer.HeadWeights);
+                    bytes += (Length(layer.Thresholds) + Length(layer.Scales) + Length(layer.Biases)) * 4;
                 }
 
                 return bytes;
@@ -123,25 +144,40 @@ namespace Bnn.Nano.Runtime.Model
                 switch (layer.Kind)
                 {
                     case LayerKind.Int8Dense:
-                        if (_int8UsesPartialSums)
+                        if (_int8DenseUsesPartialSums)
                         {
-                            Int8BinaryDotKernels.PartialSumTable(input, InputSigned, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.Outputs, _partialSums, dots);
+                            Int8BinaryDotKernels.PartialSumTable(input, InputSigned, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, _partialSums, dots);
                         }
                         else
                         {
-                            Int8BinaryDotKernels.Reference(input, InputSigned, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.Outputs, dots);
+                            Int8BinaryDotKernels.Reference(input, InputSigned, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
                         }
 
-                        OutputStages.ThresholdPack(dots, layer.Thresholds, layer.Outputs, arena, layer.OutputOffset);
+                        OutputStages.ThresholdPack(dots, layer.Thresholds, layer.OutChannels, arena, layer.OutputOffset);
+                        break;
+                    case LayerKind.InputThreshold:
+                        InputThresholdKernels.Run(input, InputSigned, layer.InHeight * layer.InWidth, layer.InChannels, layer.Thresholds, arena, layer.OutputOffset);
+                        break;
+                    case LayerKind.Int8Conv2d:
+                        Int8Conv2dKernels.Reference(input, InputSigned, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset);
+                        break;
+                    case LayerKind.BinaryConv2d:
+                        BinaryConv2dKernels.Reference(arena, layer.InputOffset, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset);
+                        break;
+                    case LayerKind.MaxPool2d:
+                        MaxPoolBitsKernels.Run(arena, layer.InputOffset, layer.Geometry, arena, layer.OutputOffset);
                         break;
                     case LayerKind.BinaryDense:
-                        BinaryDotKernels.HarleySealU64(arena, layer.InputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.Outputs, dots);
-                        OutputStages.ThresholdPack(dots, layer.Thresholds, layer.Outputs, arena, layer.OutputOffset);
+                        BinaryDotKernels.HarleySealU64(arena, layer.InputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
+                        OutputStages.ThresholdPack(dots, layer.Thresholds, layer.OutChannels, arena, layer.OutputOffset);
                         break;
+                    case LayerKind.BinaryDenseScores:
+                        BinaryDotKernels.HarleySealU64(arena, layer.InputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
+                        OutputStages.AffineScores(dots, layer.Scales, layer.Biases, layer.OutChannels, _scores);
+                        return OutputStages.ArgMax(_scores, layer.OutChannels);
                     default:
-                        BinaryDotKernels.HarleySealU64(arena, layer.InputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.Outputs, dots);
-                        OutputStages.AffineScores(dots, layer.Scales, layer.Biases, layer.Outputs, _scores);
-                        return OutputStages.ArgMax(_scores, layer.Outputs);
+                        Int8HeadKernels.Reference(arena, layer.InputOffset, layer.InputWords, layer.HeadWeights, layer.Biases, layer.OutChannels, _scores);
+                        return OutputStages.ArgMax(_scores, layer.OutChannels);
                 }
             }
 
@@ -152,7 +188,7 @@ namespace Bnn.Nano.Runtime.Model
         public void CopyOutputBits(int layerIndex, ulong[] destination)
         {
             Layer layer = GetLayer(layerIndex);
-            if (layer.Kind == LayerKind.BinaryDenseScores)
+            if (layer.ProducesScores)
             {
                 throw new BnnException("layer " + layerIndex.ToString() + " outputs scores, not bits");
             }
@@ -163,6 +199,11 @@ namespace Bnn.Nano.Runtime.Model
             }
 
             System.Array.Copy(_arena, layer.OutputOffset, destination, 0, layer.OutputWords);
+        }
+
+        private static int Length(System.Array array)
+        {
+            return array == null ? 0 : array.Length;
         }
     }
 }

@@ -1,56 +1,117 @@
+using Bnn.Nano.Runtime.Kernels;
+
 namespace Bnn.Nano.Runtime.Model
 {
-    /// <summary>One validated layer: its shape, constant data and where it reads and writes in the arena.</summary>
+    /// <summary>
+    /// One validated layer: kind, input and output shapes (HWC), constants, and where it reads and writes in the
+    /// arena. Bit tensors follow the convention of <see cref="ConvGeometry"/>: HWC, each pixel
+    /// ceil(C/64) words. Dense kinds flatten their input; their output is 1×1×Outputs.
+    /// </summary>
     public sealed class Layer
     {
-        internal Layer(int kind, int inputs, int outputs, ulong[] weights, int[] thresholds, int[] scales, int[] biases, int scoreShift, int inputOffset, int outputOffset)
+        internal Layer(int kind, int inHeight, int inWidth, int inChannels, int outHeight, int outWidth, int outChannels, ConvGeometry geometry)
         {
             Kind = kind;
-            Inputs = inputs;
-            Outputs = outputs;
-            WordsPerRow = (inputs + 63) >> 6;
-            Weights = weights;
-            Thresholds = thresholds;
-            Scales = scales;
-            Biases = biases;
-            ScoreShift = scoreShift;
-            InputOffset = inputOffset;
-            OutputOffset = outputOffset;
+            InHeight = inHeight;
+            InWidth = inWidth;
+            InChannels = inChannels;
+            OutHeight = outHeight;
+            OutWidth = outWidth;
+            OutChannels = outChannels;
+            Geometry = geometry;
         }
 
         public int Kind { get; }
 
-        public int Inputs { get; }
+        public int InHeight { get; }
 
-        public int Outputs { get; }
+        public int InWidth { get; }
 
-        /// <summary>64-bit words per weight row (and per input vector of a binary layer).</summary>
-        public int WordsPerRow { get; }
+        public int InChannels { get; }
 
-        /// <summary>Outputs × WordsPerRow words, bit convention of docs/bit-convention.md.</summary>
-        public ulong[] Weights { get; }
+        public int OutHeight { get; }
 
-        /// <summary>Per output: bit = dot &gt;= threshold (bit-output kinds), else null.</summary>
-        public int[] Thresholds { get; }
+        public int OutWidth { get; }
 
-        /// <summary>Per class: score = scale * dot + bias (score kind), else null.</summary>
-        public int[] Scales { get; }
+        public int OutChannels { get; }
 
-        public int[] Biases { get; }
+        /// <summary>Window geometry of conv and pool kinds, else null.</summary>
+        public ConvGeometry Geometry { get; }
 
-        /// <summary>Real score ≈ integer score / 2^ScoreShift (score kind).</summary>
-        public int ScoreShift { get; }
+        /// <summary>Binary weights: OutChannels rows of <see cref="WordsPerRow"/> words (bit convention), else null.</summary>
+        public ulong[] Weights { get; internal set; }
 
-        /// <summary>Word offset of the packed input bits in the arena (binary-input kinds).</summary>
-        public int InputOffset { get; }
+        /// <summary>Int8 head weights: OutChannels rows of InputWords·64 values, one per bit position (0 at padding).</summary>
+        public sbyte[] HeadWeights { get; internal set; }
 
-        /// <summary>Word offset of the packed output bits in the arena (bit-output kinds).</summary>
-        public int OutputOffset { get; }
+        /// <summary>Per output channel (per input channel for InputThreshold): bit = value &gt;= threshold.</summary>
+        public int[] Thresholds { get; internal set; }
 
-        /// <summary>Words of packed output bits.</summary>
+        /// <summary>Score kinds: score = Scales[c]·dot + Biases[c] (BinaryDenseScores) or Σ w·x + Biases[c] (Int8DenseHead).</summary>
+        public int[] Scales { get; internal set; }
+
+        public int[] Biases { get; internal set; }
+
+        /// <summary>Real score ≈ integer score / 2^ScoreShift.</summary>
+        public int ScoreShift { get; internal set; }
+
+        /// <summary>Arena word where the packed input bits start (bit-input kinds).</summary>
+        public int InputOffset { get; internal set; }
+
+        /// <summary>Arena word where the packed output bits start (bit-output kinds).</summary>
+        public int OutputOffset { get; internal set; }
+
+        /// <summary>Number of input values: InHeight·InWidth·InChannels.</summary>
+        public int Inputs
+        {
+            get { return InHeight * InWidth * InChannels; }
+        }
+
+        /// <summary>Number of output values.</summary>
+        public int Outputs
+        {
+            get { return OutHeight * OutWidth * OutChannels; }
+        }
+
+        /// <summary>Words of the packed input bit tensor (bit-input kinds).</summary>
+        public int InputWords
+        {
+            get { return InHeight * InWidth * ((InChannels + 63) >> 6); }
+        }
+
+        /// <summary>Words of the packed output bit tensor (bit-output kinds).</summary>
         public int OutputWords
         {
-            get { return (Outputs + 63) >> 6; }
+            get { return OutHeight * OutWidth * ((OutChannels + 63) >> 6); }
+        }
+
+        /// <summary>Words of one binary weight row.</summary>
+        public int WordsPerRow
+        {
+            get
+            {
+                switch (Kind)
+                {
+                    case LayerKind.Int8Dense:
+                        return (Inputs + 63) >> 6;
+                    case LayerKind.Int8Conv2d:
+                        return ((Geometry.KernelHeight * Geometry.KernelWidth * InChannels) + 63) >> 6;
+                    case LayerKind.BinaryConv2d:
+                        return Geometry.KernelHeight * Geometry.KernelWidth * ((InChannels + 63) >> 6);
+                    default:
+                        return InputWords;
+                }
+            }
+        }
+
+        public bool ReadsBytes
+        {
+            get { return LayerKind.ReadsBytes(Kind); }
+        }
+
+        public bool ProducesScores
+        {
+            get { return LayerKind.ProducesScores(Kind); }
         }
     }
 }

@@ -3,60 +3,172 @@ using Bnn.Nano.Runtime.Kernels;
 namespace Bnn.Nano.Runtime.Model
 {
     /// <summary>
-    /// Assembles a model from its arrays and validates every count, size and offset before anything runs. Both
-    /// loading paths go through it: <see cref="BlobReader"/> (a .bnn blob) and the generated C# tables (*.g.cs),
-    /// which pass their arrays without copying.
+    /// Assembles a model layer by layer and validates every shape, count, size and offset before anything runs.
+    /// Both loading paths go through it: <see cref="BlobReader"/> (a .bnn blob) and the generated C# tables (*.g.cs),
+    /// which pass their arrays without copying. Each layer's input shape is the previous layer's output shape (the
+    /// model input for the first layer), so shapes cannot disagree.
     /// </summary>
     public sealed class ModelBuilder
     {
-        /// <summary>Largest input or output count of one layer that the runtime accepts.</summary>
+        /// <summary>Largest value count of one tensor, and largest arena in words, that the runtime accepts.</summary>
         public const int MaxUnits = 1 << 20;
 
         /// <summary>Most layers in one model.</summary>
         public const int MaxLayers = 64;
 
-        private readonly int _inputLength;
+        private readonly int _inputHeight;
+        private readonly int _inputWidth;
+        private readonly int _inputChannels;
         private readonly bool _inputSigned;
         private readonly int _arenaWords;
         private readonly Layer[] _layers;
         private int _count;
+        private int _height;
+        private int _width;
+        private int _channels;
 
-        public ModelBuilder(int inputLength, bool inputSigned, int arenaWords, int layerCount)
+        public ModelBuilder(int inputHeight, int inputWidth, int inputChannels, bool inputSigned, int arenaWords, int layerCount)
         {
-            if (inputLength < 1 || inputLength > MaxUnits)
+            CheckRange("model: ", "input height", inputHeight, 1, 65535);
+            CheckRange("model: ", "input width", inputWidth, 1, 65535);
+            CheckRange("model: ", "input channels", inputChannels, 1, MaxUnits);
+            if ((long)inputHeight * inputWidth * inputChannels > MaxUnits)
             {
-                throw new BnnException("input length " + inputLength.ToString() + " is outside 1.." + MaxUnits.ToString());
+                throw new BnnException("model: input of " + inputHeight.ToString() + "x" + inputWidth.ToString() + "x" + inputChannels.ToString() + " values exceeds " + MaxUnits.ToString());
             }
 
-            if (layerCount < 1 || layerCount > MaxLayers)
-            {
-                throw new BnnException("layer count " + layerCount.ToString() + " is outside 1.." + MaxLayers.ToString());
-            }
-
-            if (arenaWords < 0 || arenaWords > MaxUnits)
-            {
-                throw new BnnException("arena of " + arenaWords.ToString() + " words is outside 0.." + MaxUnits.ToString());
-            }
-
-            _inputLength = inputLength;
+            CheckRange("model: ", "layer count", layerCount, 1, MaxLayers);
+            CheckRange("model: ", "arena words", arenaWords, 0, MaxUnits);
+            _inputHeight = inputHeight;
+            _inputWidth = inputWidth;
+            _inputChannels = inputChannels;
             _inputSigned = inputSigned;
             _arenaWords = arenaWords;
             _layers = new Layer[layerCount];
+            _height = inputHeight;
+            _width = inputWidth;
+            _channels = inputChannels;
         }
 
-        public void AddInt8Dense(int inputs, int outputs, ulong[] weights, int[] thresholds, int outputOffset)
+        /// <summary>Height of the tensor the next layer will read (the model input before the first layer).</summary>
+        public int NextInputHeight
         {
-            Add(new Layer(LayerKind.Int8Dense, inputs, outputs, weights, thresholds, null, null, 0, 0, outputOffset));
+            get { return _height; }
         }
 
-        public void AddBinaryDense(int inputs, int outputs, ulong[] weights, int[] thresholds, int inputOffset, int outputOffset)
+        public int NextInputWidth
         {
-            Add(new Layer(LayerKind.BinaryDense, inputs, outputs, weights, thresholds, null, null, 0, inputOffset, outputOffset));
+            get { return _width; }
         }
 
-        public void AddBinaryDenseScores(int inputs, int outputs, ulong[] weights, int[] scales, int[] biases, int scoreShift, int inputOffset)
+        public int NextInputChannels
         {
-            Add(new Layer(LayerKind.BinaryDenseScores, inputs, outputs, weights, null, scales, biases, scoreShift, inputOffset, 0));
+            get { return _channels; }
+        }
+
+        /// <summary>8-bit input (flattened) × binary weights: rows of ceil(inputs/64) words.</summary>
+        public void AddInt8Dense(int outputs, ulong[] weights, int[] thresholds, int outputOffset)
+        {
+            Layer layer = Begin(LayerKind.Int8Dense, 1, 1, outputs, null);
+            layer.Weights = weights;
+            layer.Thresholds = thresholds;
+            layer.OutputOffset = outputOffset;
+            Commit(layer);
+        }
+
+        /// <summary>8-bit input → bits: bit = value &gt;= thresholds[channel]; output shape = input shape.</summary>
+        public void AddInputThreshold(int[] thresholds, int outputOffset)
+        {
+            Layer layer = Begin(LayerKind.InputThreshold, _height, _width, _channels, null);
+            layer.Thresholds = thresholds;
+            layer.OutputOffset = outputOffset;
+            Commit(layer);
+        }
+
+        /// <summary>8-bit HWC input convolution with zero padding; rows of ceil(kh·kw·C/64) words.</summary>
+        public void AddInt8Conv2d(ConvGeometry geometry, ulong[] weights, int[] thresholds, int outputOffset)
+        {
+            Layer layer = BeginWindow(LayerKind.Int8Conv2d, geometry);
+            layer.Weights = weights;
+            layer.Thresholds = thresholds;
+            layer.OutputOffset = outputOffset;
+            Commit(layer);
+        }
+
+        /// <summary>Binary convolution; rows of kh·kw taps of ceil(C/64) words.</summary>
+        public void AddBinaryConv2d(ConvGeometry geometry, ulong[] weights, int[] thresholds, int inputOffset, int outputOffset)
+        {
+            Layer layer = BeginWindow(LayerKind.BinaryConv2d, geometry);
+            layer.Weights = weights;
+            layer.Thresholds = thresholds;
+            layer.InputOffset = inputOffset;
+            layer.OutputOffset = outputOffset;
+            Commit(layer);
+        }
+
+        public void AddMaxPool2d(ConvGeometry geometry, int inputOffset, int outputOffset)
+        {
+            Layer layer = BeginWindow(LayerKind.MaxPool2d, geometry);
+            layer.InputOffset = inputOffset;
+            layer.OutputOffset = outputOffset;
+            Commit(layer);
+        }
+
+        /// <summary>Binary dense over the (flattened) input bit tensor; rows in the input's packed HWC layout.</summary>
+        public void AddBinaryDense(int outputs, ulong[] weights, int[] thresholds, int inputOffset, int outputOffset)
+        {
+            Layer layer = Begin(LayerKind.BinaryDense, 1, 1, outputs, null);
+            layer.Weights = weights;
+            layer.Thresholds = thresholds;
+            layer.InputOffset = inputOffset;
+            layer.OutputOffset = outputOffset;
+            Commit(layer);
+        }
+
+        public void AddBinaryDenseScores(int outputs, ulong[] weights, int[] scales, int[] biases, int scoreShift, int inputOffset)
+        {
+            Layer layer = Begin(LayerKind.BinaryDenseScores, 1, 1, outputs, null);
+            layer.Weights = weights;
+            layer.Scales = scales;
+            layer.Biases = biases;
+            layer.ScoreShift = scoreShift;
+            layer.InputOffset = inputOffset;
+            Commit(layer);
+        }
+
+        /// <summary>
+        /// Full-precision head: <paramref name="weights"/> holds outputs rows of Inputs int8 values in HWC order; they
+        /// are laid out here, once, at the input's packed bit positions.
+        /// </summary>
+        public void AddInt8DenseHead(int outputs, sbyte[] weights, int[] biases, int scoreShift, int inputOffset)
+        {
+            Layer layer = Begin(LayerKind.Int8DenseHead, 1, 1, outputs, null);
+            string at = Where(layer);
+            if (weights == null || weights.Length != outputs * layer.Inputs)
+            {
+                throw new BnnException(at + "head weights must hold " + (outputs * layer.Inputs).ToString() + " values (" + outputs.ToString() + " rows of " + layer.Inputs.ToString() + ")");
+            }
+
+            int pixels = layer.InHeight * layer.InWidth;
+            int channels = layer.InChannels;
+            int pixelSlots = ((channels + 63) >> 6) * 64;
+            int rowSlots = layer.InputWords * 64;
+            sbyte[] laidOut = new sbyte[outputs * rowSlots];
+            int source = 0;
+            for (int o = 0; o < outputs; o++)
+            {
+                for (int p = 0; p < pixels; p++)
+                {
+                    System.Array.Copy(weights, source, laidOut, (o * rowSlots) + (p * pixelSlots), channels);
+                    source += channels;
+                }
+            }
+
+            layer.HeadWeights = laidOut;
+            layer.Biases = biases;
+            layer.ScoreShift = scoreShift;
+            layer.InputOffset = inputOffset;
+            Commit(layer);
         }
 
         /// <summary>Validates the whole model and allocates its arena and scratch; after this nothing allocates.</summary>
@@ -68,83 +180,178 @@ namespace Bnn.Nano.Runtime.Model
             }
 
             Layer last = _layers[_count - 1];
-            if (last.Kind != LayerKind.BinaryDenseScores)
+            if (!last.ProducesScores)
             {
-                throw new BnnException("layer " + (_count - 1).ToString() + ": the last layer must be " + LayerKind.Name(LayerKind.BinaryDenseScores) + ", found " + LayerKind.Name(last.Kind));
+                throw new BnnException("layer " + (_count - 1).ToString() + " (" + LayerKind.Name(last.Kind) + "): the last layer must produce class scores (BinaryDenseScores or Int8DenseHead)");
             }
 
-            int maxOutputs = 0;
-            for (int i = 0; i < _count; i++)
-            {
-                if (_layers[i].Outputs > maxOutputs)
-                {
-                    maxOutputs = _layers[i].Outputs;
-                }
-            }
-
-            return new BnnModel(_layers, _inputLength, _inputSigned, _arenaWords, maxOutputs);
+            return new BnnModel(_layers, _inputHeight, _inputWidth, _inputChannels, _inputSigned, _arenaWords);
         }
 
-        private void Add(Layer layer)
+        private Layer Begin(int kind, int outHeight, int outWidth, int outChannels, ConvGeometry geometry)
+        {
+            CheckRange("layer " + _count.ToString() + " (" + LayerKind.Name(kind) + "): ", "outputs", outChannels, 1, MaxUnits);
+            return new Layer(kind, _height, _width, _channels, outHeight, outWidth, outChannels, geometry);
+        }
+
+        private Layer BeginWindow(int kind, ConvGeometry geometry)
+        {
+            string at = "layer " + _count.ToString() + " (" + LayerKind.Name(kind) + "): ";
+            if (geometry == null)
+            {
+                throw new BnnException(at + "geometry is missing");
+            }
+
+            if (geometry.InHeight != _height || geometry.InWidth != _width || geometry.InChannels != _channels)
+            {
+                throw new BnnException(at + "geometry expects a " + Shape(geometry.InHeight, geometry.InWidth, geometry.InChannels) + " input but receives " + Shape(_height, _width, _channels));
+            }
+
+            if (kind == LayerKind.MaxPool2d && (geometry.OutChannels != geometry.InChannels || geometry.PadTop + geometry.PadLeft + geometry.PadBottom + geometry.PadRight != 0))
+            {
+                throw new BnnException(at + "max-pool must keep the channel count and use no padding");
+            }
+
+            if (kind == LayerKind.Int8Conv2d && geometry.PadValue != 0)
+            {
+                throw new BnnException(at + "an 8-bit convolution pads with 0 only");
+            }
+
+            return Begin(kind, geometry.OutHeight, geometry.OutWidth, geometry.OutChannels, geometry);
+        }
+
+        private void Commit(Layer layer)
         {
             int index = _count;
-            string at = "layer " + index.ToString() + " (" + LayerKind.Name(layer.Kind) + "): ";
+            string at = Where(layer);
             if (index >= _layers.Length)
             {
                 throw new BnnException(at + "more layers than the " + _layers.Length.ToString() + " declared");
             }
 
-            CheckRange(at, "inputs", layer.Inputs, 1, MaxUnits);
-            CheckRange(at, "outputs", layer.Outputs, 1, MaxUnits);
-            if (index == 0)
+            if ((long)layer.OutHeight * layer.OutWidth * layer.OutChannels > MaxUnits)
             {
-                if (layer.Kind != LayerKind.Int8Dense)
+                throw new BnnException(at + "output of " + Shape(layer.OutHeight, layer.OutWidth, layer.OutChannels) + " values exceeds " + MaxUnits.ToString());
+            }
+
+            if (index == 0 && !layer.ReadsBytes)
+            {
+                throw new BnnException(at + "the first layer must read the 8-bit input (Int8Dense, InputThreshold or Int8Conv2d)");
+            }
+
+            if (index > 0 && layer.ReadsBytes)
+            {
+                throw new BnnException(at + "only the first layer may read the 8-bit input");
+            }
+
+            if (index > 0 && _layers[index - 1].ProducesScores)
+            {
+                throw new BnnException(at + "follows a score layer, which must be last");
+            }
+
+            if (!layer.ReadsBytes)
+            {
+                int previousOutput = _layers[index - 1].OutputOffset;
+                if (layer.InputOffset != previousOutput)
                 {
-                    throw new BnnException(at + "the first layer must be " + LayerKind.Name(LayerKind.Int8Dense));
+                    throw new BnnException(at + "reads arena word " + layer.InputOffset.ToString() + " but layer " + (index - 1).ToString() + " writes word " + previousOutput.ToString());
                 }
 
-                if (layer.Inputs != _inputLength)
+                CheckArena(at, "input", layer.InputOffset, layer.InputWords);
+            }
+
+            if (!layer.ProducesScores)
+            {
+                CheckArena(at, "output", layer.OutputOffset, layer.OutputWords);
+                bool disjoint = layer.ReadsBytes
+                    || layer.OutputOffset + layer.OutputWords <= layer.InputOffset
+                    || layer.InputOffset + layer.InputWords <= layer.OutputOffset;
+                if (!disjoint)
                 {
-                    throw new BnnException(at + "has " + layer.Inputs.ToString() + " inputs but the model input has " + _inputLength.ToString());
+                    throw new BnnException(at + "output words " + layer.OutputOffset.ToString() + "+" + layer.OutputWords.ToString() + " overlap its input words " + layer.InputOffset.ToString() + "+" + layer.InputWords.ToString());
                 }
+            }
+
+            CheckConstants(at, layer);
+            _layers[index] = layer;
+            _count++;
+            _height = layer.OutHeight;
+            _width = layer.OutWidth;
+            _channels = layer.OutChannels;
+        }
+
+        private static void CheckConstants(string at, Layer layer)
+        {
+            int kind = layer.Kind;
+            if (kind == LayerKind.MaxPool2d)
+            {
+                return;
+            }
+
+            if (kind == LayerKind.InputThreshold)
+            {
+                CheckLength(at, "thresholds", layer.Thresholds, layer.InChannels);
+                return;
+            }
+
+            if (kind == LayerKind.Int8DenseHead)
+            {
+                CheckLength(at, "biases", layer.Biases, layer.OutChannels);
+                CheckRange(at, "score shift", layer.ScoreShift, 0, 31);
+                int slots = layer.InputWords * 64;
+                for (int c = 0; c < layer.OutChannels; c++)
+                {
+                    long worst = layer.Biases[c] < 0 ? -(long)layer.Biases[c] : layer.Biases[c];
+                    for (int i = 0; i < slots; i++)
+                    {
+                        int w = layer.HeadWeights[(c * slots) + i];
+                        worst += w < 0 ? -w : w;
+                    }
+
+                    if (worst > int.MaxValue)
+                    {
+                        throw new BnnException(at + "class " + c.ToString() + " score can overflow 32 bits");
+                    }
+                }
+
+                return;
+            }
+
+            // Binary weight rows: groups of channel bits, each group padded to whole words with zero bits.
+            int groups;
+            int channels;
+            if (kind == LayerKind.Int8Dense)
+            {
+                groups = 1;
+                channels = layer.Inputs;
+            }
+            else if (kind == LayerKind.Int8Conv2d)
+            {
+                groups = 1;
+                channels = layer.Geometry.KernelHeight * layer.Geometry.KernelWidth * layer.InChannels;
+            }
+            else if (kind == LayerKind.BinaryConv2d)
+            {
+                groups = layer.Geometry.KernelHeight * layer.Geometry.KernelWidth;
+                channels = layer.InChannels;
             }
             else
             {
-                Layer previous = _layers[index - 1];
-                if (layer.Kind == LayerKind.Int8Dense)
-                {
-                    throw new BnnException(at + "8-bit input is only allowed in the first layer");
-                }
-
-                if (previous.Kind == LayerKind.BinaryDenseScores)
-                {
-                    throw new BnnException(at + "follows a score layer, which must be last");
-                }
-
-                if (layer.Inputs != previous.Outputs)
-                {
-                    throw new BnnException(at + "has " + layer.Inputs.ToString() + " inputs but layer " + (index - 1).ToString() + " has " + previous.Outputs.ToString() + " outputs");
-                }
-
-                if (layer.InputOffset != previous.OutputOffset)
-                {
-                    throw new BnnException(at + "reads arena word " + layer.InputOffset.ToString() + " but layer " + (index - 1).ToString() + " writes word " + previous.OutputOffset.ToString());
-                }
-
-                CheckArena(at, "input", layer.InputOffset, layer.WordsPerRow);
+                groups = layer.InHeight * layer.InWidth;
+                channels = layer.InChannels;
             }
 
-            CheckWeights(at, layer);
-            if (layer.Kind == LayerKind.BinaryDenseScores)
+            CheckWeightRows(at, layer.Weights, layer.OutChannels, groups, channels);
+            if (kind == LayerKind.BinaryDenseScores)
             {
-                CheckLength(at, "scales", layer.Scales, layer.Outputs);
-                CheckLength(at, "biases", layer.Biases, layer.Outputs);
+                CheckLength(at, "scales", layer.Scales, layer.OutChannels);
+                CheckLength(at, "biases", layer.Biases, layer.OutChannels);
                 CheckRange(at, "score shift", layer.ScoreShift, 0, 31);
-                for (int c = 0; c < layer.Outputs; c++)
+                for (int c = 0; c < layer.OutChannels; c++)
                 {
                     long scale = layer.Scales[c];
                     long bias = layer.Biases[c];
-                    long worst = (scale < 0 ? -scale : scale) * layer.Inputs + (bias < 0 ? -bias : bias);
+                    long worst = ((scale < 0 ? -scale : scale) * layer.Inputs) + (bias < 0 ? -bias : bias);
                     if (worst > int.MaxValue)
                     {
                         throw new BnnException(at + "class " + c.ToString() + " score can overflow 32 bits (|scale| * inputs + |bias| = " + worst.ToString() + ")");
@@ -153,44 +360,32 @@ namespace Bnn.Nano.Runtime.Model
             }
             else
             {
-                CheckLength(at, "thresholds", layer.Thresholds, layer.Outputs);
-                CheckArena(at, "output", layer.OutputOffset, layer.OutputWords);
-                if (layer.Kind != LayerKind.Int8Dense)
-                {
-                    bool disjoint = layer.OutputOffset + layer.OutputWords <= layer.InputOffset
-                        || layer.InputOffset + layer.WordsPerRow <= layer.OutputOffset;
-                    if (!disjoint)
-                    {
-                        throw new BnnException(at + "output words " + layer.OutputOffset.ToString() + ".." + (layer.OutputOffset + layer.OutputWords).ToString() + " overlap its input words " + layer.InputOffset.ToString() + ".." + (layer.InputOffset + layer.WordsPerRow).ToString());
-                    }
-                }
+                CheckLength(at, "thresholds", layer.Thresholds, layer.OutChannels);
             }
-
-            _layers[index] = layer;
-            _count++;
         }
 
-        private static void CheckWeights(string at, Layer layer)
+        private static void CheckWeightRows(string at, ulong[] weights, int rows, int groups, int channels)
         {
-            ulong[] weights = layer.Weights;
-            int words = layer.WordsPerRow;
-            if (weights == null || weights.Length != layer.Outputs * words)
+            int groupWords = (channels + 63) >> 6;
+            long expected = (long)rows * groups * groupWords;
+            if (weights == null || weights.Length != expected)
             {
-                throw new BnnException(at + "weights must hold " + (layer.Outputs * words).ToString() + " words (" + layer.Outputs.ToString() + " rows of " + words.ToString() + ")");
+                throw new BnnException(at + "weights must hold " + expected.ToString() + " words (" + rows.ToString() + " rows of " + groups.ToString() + " x " + groupWords.ToString() + ")");
             }
 
-            int usedBits = layer.Inputs & 63;
-            if (usedBits == 0)
+            int used = channels & 63;
+            if (used == 0)
             {
                 return;
             }
 
-            ulong padding = ~((1UL << usedBits) - 1);
-            for (int o = 0; o < layer.Outputs; o++)
+            ulong padding = ~((1UL << used) - 1);
+            int groupCount = rows * groups;
+            for (int g = 0; g < groupCount; g++)
             {
-                if ((weights[(o * words) + words - 1] & padding) != 0)
+                if ((weights[(g * groupWords) + groupWords - 1] & padding) != 0)
                 {
-                    throw new BnnException(at + "row " + o.ToString() + " has weight bits set past input " + layer.Inputs.ToString() + " (padding must be 0)");
+                    throw new BnnException(at + "row " + (g / groups).ToString() + " has weight bits set past channel " + channels.ToString() + " (padding must be 0)");
                 }
             }
         }
@@ -201,6 +396,16 @@ namespace Bnn.Nano.Runtime.Model
             {
                 throw new BnnException(at + what + " words " + offset.ToString() + "+" + words.ToString() + " lie outside the arena of " + _arenaWords.ToString() + " words");
             }
+        }
+
+        private string Where(Layer layer)
+        {
+            return "layer " + _count.ToString() + " (" + LayerKind.Name(layer.Kind) + "): ";
+        }
+
+        private static string Shape(int height, int width, int channels)
+        {
+            return height.ToString() + "x" + width.ToString() + "x" + channels.ToString();
         }
 
         private static void CheckLength(string at, string what, int[] values, int expected)

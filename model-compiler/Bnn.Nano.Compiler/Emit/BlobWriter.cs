@@ -1,5 +1,6 @@
 using System;
 using System.Buffers.Binary;
+using System.Collections.Generic;
 using Bnn.Nano.Compiler.Ir;
 using Bnn.Nano.Runtime;
 using Bnn.Nano.Runtime.Model;
@@ -7,25 +8,23 @@ using Bnn.Nano.Runtime.Model;
 namespace Bnn.Nano.Compiler.Emit;
 
 /// <summary>
-/// Writes the .bnn blob, format version 1 (docs/blob-format.md): header, layer records, then each layer's weights
-/// and parameters, 4-aligned, little-endian, CRC-32 over everything after the CRC field. Deterministic: the same
-/// model gives the same bytes.
+/// Writes the .bnn blob, format version 1 (docs/blob-format.md): header, one 64-byte record per layer, then each
+/// layer's weights and parameters, 4-aligned, little-endian, CRC-32 over everything after the CRC field.
+/// Deterministic: the same model gives the same bytes.
 /// </summary>
 public static class BlobWriter
 {
     public static byte[] Write(CompiledModel model)
     {
         int layerCount = model.Layers.Count;
-        int position = BlobFormat.HeaderSize + (layerCount * BlobFormat.DenseRecordSize);
-        int[] weightsAt = new int[layerCount];
-        int[] paramsAt = new int[layerCount];
+        int position = BlobFormat.HeaderSize + (layerCount * BlobFormat.RecordSize);
+        byte[][] weightSections = new byte[layerCount][];
+        byte[][] paramSections = new byte[layerCount][];
         for (int l = 0; l < layerCount; l++)
         {
-            CompiledLayer layer = model.Layers[l];
-            weightsAt[l] = position;
-            position += layer.Weights.Length * 4;
-            paramsAt[l] = position;
-            position += ParamCount(layer) * 4;
+            weightSections[l] = WeightBytes(model.Layers[l]);
+            paramSections[l] = ParamBytes(model.Layers[l]);
+            position += weightSections[l].Length + paramSections[l].Length;
         }
 
         byte[] blob = new byte[position];
@@ -36,38 +35,44 @@ public static class BlobWriter
         BinaryPrimitives.WriteUInt32LittleEndian(span[BlobFormat.TotalLengthAt..], (uint)blob.Length);
         BinaryPrimitives.WriteUInt16LittleEndian(span[BlobFormat.LayerCountAt..], (ushort)layerCount);
         blob[BlobFormat.InputSignedAt] = model.InputSigned ? (byte)1 : (byte)0;
-        BinaryPrimitives.WriteInt32LittleEndian(span[BlobFormat.InputLengthAt..], model.InputLength);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[BlobFormat.InputHeightAt..], checked((ushort)model.InputShape.Height));
+        BinaryPrimitives.WriteUInt16LittleEndian(span[BlobFormat.InputWidthAt..], checked((ushort)model.InputShape.Width));
+        BinaryPrimitives.WriteInt32LittleEndian(span[BlobFormat.InputChannelsAt..], model.InputShape.Channels);
         BinaryPrimitives.WriteInt32LittleEndian(span[BlobFormat.ClassCountAt..], model.ClassCount);
         BinaryPrimitives.WriteInt32LittleEndian(span[BlobFormat.ArenaWordsAt..], model.ArenaWords);
 
+        int data = BlobFormat.HeaderSize + (layerCount * BlobFormat.RecordSize);
         for (int l = 0; l < layerCount; l++)
         {
             CompiledLayer layer = model.Layers[l];
-            Span<byte> record = span.Slice(BlobFormat.HeaderSize + (l * BlobFormat.DenseRecordSize), BlobFormat.DenseRecordSize);
-            record[BlobFormat.RecordKindAt] = (byte)layer.Kind;
-            record[BlobFormat.RecordScoreShiftAt] = (byte)layer.ScoreShift;
-            BinaryPrimitives.WriteUInt16LittleEndian(record[BlobFormat.RecordSizeAt..], BlobFormat.DenseRecordSize);
-            BinaryPrimitives.WriteInt32LittleEndian(record[BlobFormat.RecordInputsAt..], layer.Inputs);
-            BinaryPrimitives.WriteInt32LittleEndian(record[BlobFormat.RecordOutputsAt..], layer.Outputs);
-            BinaryPrimitives.WriteInt32LittleEndian(record[BlobFormat.RecordInputOffsetAt..], layer.InputOffset);
-            BinaryPrimitives.WriteInt32LittleEndian(record[BlobFormat.RecordOutputOffsetAt..], layer.OutputOffset);
-            BinaryPrimitives.WriteInt32LittleEndian(record[BlobFormat.RecordWeightsAt..], weightsAt[l]);
-            BinaryPrimitives.WriteInt32LittleEndian(record[BlobFormat.RecordParamsAt..], paramsAt[l]);
-
-            for (int w = 0; w < layer.Weights.Length; w++)
+            Span<byte> record = span.Slice(BlobFormat.HeaderSize + (l * BlobFormat.RecordSize), BlobFormat.RecordSize);
+            record[BlobFormat.KindAt] = (byte)layer.Kind;
+            record[BlobFormat.ScoreShiftAt] = (byte)layer.ScoreShift;
+            BinaryPrimitives.WriteUInt16LittleEndian(record[BlobFormat.RecordSizeAt..], BlobFormat.RecordSize);
+            BinaryPrimitives.WriteInt32LittleEndian(record[BlobFormat.OutChannelsAt..], layer.OutChannels);
+            if (layer.Window is WindowSpec w)
             {
-                BinaryPrimitives.WriteUInt32LittleEndian(span[(weightsAt[l] + (w * 4))..], layer.Weights[w]);
+                WriteU16(record, BlobFormat.KernelHeightAt, w.KernelHeight);
+                WriteU16(record, BlobFormat.KernelWidthAt, w.KernelWidth);
+                WriteU16(record, BlobFormat.StrideYAt, w.StrideY);
+                WriteU16(record, BlobFormat.StrideXAt, w.StrideX);
+                WriteU16(record, BlobFormat.PadTopAt, w.PadTop);
+                WriteU16(record, BlobFormat.PadLeftAt, w.PadLeft);
+                WriteU16(record, BlobFormat.PadBottomAt, w.PadBottom);
+                WriteU16(record, BlobFormat.PadRightAt, w.PadRight);
+                record[BlobFormat.PadValueAt] = (byte)(sbyte)w.PadValue;
             }
 
-            int p = paramsAt[l];
-            foreach (int[]? values in new[] { layer.Thresholds, layer.Scales, layer.Biases })
-            {
-                foreach (int value in values ?? [])
-                {
-                    BinaryPrimitives.WriteInt32LittleEndian(span[p..], value);
-                    p += 4;
-                }
-            }
+            BinaryPrimitives.WriteInt32LittleEndian(record[BlobFormat.InputOffsetAt..], layer.InputOffset);
+            BinaryPrimitives.WriteInt32LittleEndian(record[BlobFormat.OutputOffsetAt..], layer.OutputOffset);
+            BinaryPrimitives.WriteInt32LittleEndian(record[BlobFormat.WeightsAt..], data);
+            BinaryPrimitives.WriteInt32LittleEndian(record[BlobFormat.WeightsLengthAt..], weightSections[l].Length);
+            weightSections[l].CopyTo(span[data..]);
+            data += weightSections[l].Length;
+            BinaryPrimitives.WriteInt32LittleEndian(record[BlobFormat.ParamsAt..], data);
+            BinaryPrimitives.WriteInt32LittleEndian(record[BlobFormat.ParamsLengthAt..], paramSections[l].Length);
+            paramSections[l].CopyTo(span[data..]);
+            data += paramSections[l].Length;
         }
 
         uint crc = Crc32.Compute(blob, BlobFormat.CrcStart, blob.Length - BlobFormat.CrcStart);
@@ -78,5 +83,44 @@ public static class BlobWriter
     /// <summary>The model's CRC-32 as stored in its blob: the model hash named in generated tables and reports.</summary>
     public static uint ModelHash(byte[] blob) => BinaryPrimitives.ReadUInt32LittleEndian(blob.AsSpan(BlobFormat.CrcAt));
 
-    private static int ParamCount(CompiledLayer layer) => layer.Kind == LayerKind.BinaryDenseScores ? 2 * layer.Outputs : layer.Outputs;
+    private static byte[] WeightBytes(CompiledLayer layer)
+    {
+        if (layer.Weights != null)
+        {
+            byte[] bytes = new byte[layer.Weights.Length * 4];
+            for (int i = 0; i < layer.Weights.Length; i++)
+            {
+                BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(i * 4), layer.Weights[i]);
+            }
+
+            return bytes;
+        }
+
+        if (layer.HeadWeights != null)
+        {
+            byte[] bytes = new byte[(layer.HeadWeights.Length + 3) & ~3];
+            for (int i = 0; i < layer.HeadWeights.Length; i++)
+            {
+                bytes[i] = (byte)layer.HeadWeights[i];
+            }
+
+            return bytes;
+        }
+
+        return [];
+    }
+
+    private static byte[] ParamBytes(CompiledLayer layer)
+    {
+        List<int> values = [.. layer.Thresholds ?? [], .. layer.Scales ?? [], .. layer.Biases ?? []];
+        byte[] bytes = new byte[values.Count * 4];
+        for (int i = 0; i < values.Count; i++)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(i * 4), values[i]);
+        }
+
+        return bytes;
+    }
+
+    private static void WriteU16(Span<byte> record, int at, int value) => BinaryPrimitives.WriteUInt16LittleEndian(record[at..], checked((ushort)value));
 }

@@ -1,3 +1,5 @@
+using System;
+using System.Buffers.Binary;
 using System.Collections.Generic;
 using Bnn.Nano.Runtime.Kernels;
 using Bnn.Nano.Runtime.Model;
@@ -33,31 +35,56 @@ public sealed record ModelReport(IReadOnlyList<LayerReport> Layers, int FlashByt
         for (int l = 0; l < runtime.LayerCount; l++)
         {
             Layer layer = runtime.GetLayer(l);
-            bool scores = layer.Kind == LayerKind.BinaryDenseScores;
-            int flash = (layer.Outputs * ((layer.Inputs + 31) >> 5) * 4) + ((scores ? 2 : 1) * layer.Outputs * 4);
-            long ops = (long)layer.Inputs * layer.Outputs;
-            bool int8 = layer.Kind == LayerKind.Int8Dense;
-            string kernel;
-            long il;
+            int record = BlobFormat.HeaderSize + (l * BlobFormat.RecordSize);
+            int flash = BlobFormat.RecordSize
+                + BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(record + BlobFormat.WeightsLengthAt))
+                + BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(record + BlobFormat.ParamsLengthAt));
+            (string kernel, long ops, double ilPerOp, bool int8) = Cost(layer);
+            long il = (long)(ops * ilPerOp);
+            ilOps += il;
             if (int8)
             {
-                bool table = CostModel.PartialSumTablePays(layer.Outputs);
-                kernel = table ? "PartialSumTable" : "Reference";
-                il = table ? (long)(layer.Inputs * (48.5 + (4.25 * layer.Outputs))) : (long)(22.2 * ops);
                 int8Ops += ops;
             }
             else
             {
-                kernel = "HarleySealU64";
-                il = (long)(17.6 * ((layer.Inputs + 31) / 32) * layer.Outputs);
                 binaryOps += ops;
             }
 
-            ilOps += il;
-            int arena = scores ? layer.Outputs * 4 : layer.OutputWords * 8;
+            int arena = layer.ProducesScores ? layer.OutChannels * 4 : layer.OutputWords * 8;
             rows.Add(new LayerReport(l, LayerKind.Name(layer.Kind), layer.Inputs, layer.Outputs, kernel, flash, arena, int8 ? 0 : ops, int8 ? ops : 0, il));
         }
 
         return new ModelReport(rows, blob.Length, runtime.ConstantBytes, runtime.WorkingBytes, runtime.RamBytes, binaryOps, int8Ops, ilOps);
+    }
+
+    /// <summary>Kernel, operation count and IL instructions per operation on the interpreter (docs/cost-model.md).</summary>
+    private static (string Kernel, long Ops, double IlPerOp, bool Int8) Cost(Layer layer)
+    {
+        long pixels = (long)layer.OutHeight * layer.OutWidth;
+        switch (layer.Kind)
+        {
+            case LayerKind.Int8Dense:
+                {
+                    long ops = (long)layer.Inputs * layer.OutChannels;
+                    bool table = CostModel.PartialSumTablePays(layer.OutChannels);
+                    return table
+                        ? ("PartialSumTable", ops, (48.5 + (4.25 * layer.OutChannels)) / layer.OutChannels, true)
+                        : ("Reference", ops, 22.2, true);
+                }
+
+            case LayerKind.InputThreshold:
+                return ("Threshold", layer.Inputs, 8, true);
+            case LayerKind.Int8Conv2d:
+                return ("Reference", pixels * layer.OutChannels * layer.Geometry.KernelHeight * layer.Geometry.KernelWidth * layer.InChannels, 22.2, true);
+            case LayerKind.BinaryConv2d:
+                return ("Reference", pixels * layer.OutChannels * layer.Geometry.KernelHeight * layer.Geometry.KernelWidth * layer.InChannels, 25.2 / 32, false);
+            case LayerKind.MaxPool2d:
+                return ("OrWords", pixels * ((layer.OutChannels + 63) >> 6) * layer.Geometry.KernelHeight * layer.Geometry.KernelWidth, 10, false);
+            case LayerKind.Int8DenseHead:
+                return ("Reference", (long)layer.InputWords * 64 * layer.OutChannels, 10, true);
+            default:
+                return ("HarleySealU64", (long)layer.Inputs * layer.OutChannels, 17.6 / 32, false);
+        }
     }
 }

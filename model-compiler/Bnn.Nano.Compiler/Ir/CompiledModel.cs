@@ -8,16 +8,18 @@ namespace Bnn.Nano.Compiler.Ir;
 /// </summary>
 public sealed class CompiledModel
 {
-    public CompiledModel(int inputLength, bool inputSigned, IReadOnlyList<CompiledLayer> layers, int arenaWords, IReadOnlyList<string> classNames)
+    public CompiledModel(TensorShape inputShape, bool inputSigned, IReadOnlyList<CompiledLayer> layers, int arenaWords, IReadOnlyList<string> classNames)
     {
-        InputLength = inputLength;
+        InputShape = inputShape;
         InputSigned = inputSigned;
         Layers = layers;
         ArenaWords = arenaWords;
         ClassNames = classNames;
     }
 
-    public int InputLength { get; }
+    public TensorShape InputShape { get; }
+
+    public int InputLength => InputShape.Count;
 
     public bool InputSigned { get; }
 
@@ -31,15 +33,23 @@ public sealed class CompiledModel
     public int ClassCount => ClassNames.Count;
 }
 
+/// <summary>Kernel window of conv and pool layers. PadValue: 0, +1 or -1.</summary>
+public sealed record WindowSpec(int KernelHeight, int KernelWidth, int StrideY, int StrideX, int PadTop, int PadLeft, int PadBottom, int PadRight, int PadValue);
+
 /// <summary>
-/// One compiled dense layer. Weights: <see cref="Outputs"/> rows of ceil(Inputs/32) uint32 words, LSB-first, bit 1 =
-/// +1, padding bits 0; rows of negative-BN-scale channels are already inverted.
+/// One compiled layer. Binary <see cref="Weights"/>: OutChannels rows of <see cref="Groups"/> groups of
+/// <see cref="GroupBits"/> bits, each group ceil(GroupBits/32) uint32 words LSB-first (bit 1 = +1, padding 0); rows of
+/// negative-BN-scale channels are already inverted. <see cref="HeadWeights"/>: int8 head rows in HWC input order.
 /// </summary>
 public sealed record CompiledLayer(
     int Kind,
-    int Inputs,
-    int Outputs,
-    uint[] Weights,
+    TensorShape Input,
+    TensorShape Output,
+    WindowSpec? Window,
+    uint[]? Weights,
+    int Groups,
+    int GroupBits,
+    sbyte[]? HeadWeights,
     int[]? Thresholds,
     int[]? Scales,
     int[]? Biases,
@@ -47,9 +57,14 @@ public sealed record CompiledLayer(
     int InputOffset,
     int OutputOffset)
 {
-    public int Words32PerRow => (Inputs + 31) >> 5;
+    public int OutChannels => Output.Channels;
 
-    public int OutputWords64 => (Outputs + 63) >> 6;
+    public int Words32PerGroup => (GroupBits + 31) >> 5;
 
-    public int InputWords64 => (Inputs + 63) >> 6;
+    public int Words64PerGroup => (GroupBits + 63) >> 6;
+
+    /// <summary>Words of the packed input bit tensor in the runtime's 64-bit layout.</summary>
+    public int InputWords64 => Input.Height * Input.Width * ((Input.Channels + 63) >> 6);
+
+    public int OutputWords64 => Output.Height * Output.Width * ((Output.Channels + 63) >> 6);
 }

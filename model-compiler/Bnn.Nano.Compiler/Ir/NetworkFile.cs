@@ -8,9 +8,9 @@ using System.Text.Json.Serialization;
 namespace Bnn.Nano.Compiler.Ir;
 
 /// <summary>
-/// Saves and loads a trained <see cref="BnnNetwork"/> as JSON (the output of `bnnc train`, the input of
-/// `bnnc compile`). Float arrays are base64 of little-endian float32, so the file round-trips bit-exactly and the
-/// same network always gives the same bytes.
+/// Saves and loads a trained <see cref="BnnNetwork"/> as JSON (the output of `bnnc train` and `bnnc import`, the
+/// input of `bnnc compile`). Float arrays are base64 of little-endian float32, so the file round-trips bit-exactly
+/// and the same network always gives the same bytes.
 /// </summary>
 public static class NetworkFile
 {
@@ -27,13 +27,33 @@ public static class NetworkFile
     public static string Serialize(BnnNetwork network)
     {
         List<LayerDto> layers = [];
-        foreach (DenseLayer layer in network.Layers)
+        foreach (NetworkLayer layer in network.Layers)
         {
-            BatchNorm n = layer.Norm;
-            layers.Add(new LayerDto("dense", layer.Inputs, layer.Outputs, Encode(layer.Weights), Encode(n.Gamma), Encode(n.Beta), Encode(n.Mean), Encode(n.Variance), n.Epsilon));
+            layers.Add(layer switch
+            {
+                DenseLayer d => new LayerDto("dense") { Inputs = d.Inputs, Outputs = d.Outputs, Weights = Encode(d.Weights), Norm = Encode(d.Norm), Alpha = EncodeOrNull(d.Alpha) },
+                Conv2dLayer c => new LayerDto("conv2d")
+                {
+                    Inputs = c.InChannels,
+                    Outputs = c.OutChannels,
+                    Kernel = [c.KernelHeight, c.KernelWidth],
+                    Stride = [c.StrideY, c.StrideX],
+                    Pads = [c.PadTop, c.PadLeft, c.PadBottom, c.PadRight],
+                    PadValue = c.PadValue,
+                    Weights = Encode(c.Weights),
+                    Norm = Encode(c.Norm),
+                    Alpha = EncodeOrNull(c.Alpha),
+                },
+                MaxPool2dLayer p => new LayerDto("maxpool2d") { Kernel = [p.PoolHeight, p.PoolWidth], Stride = [p.StrideY, p.StrideX] },
+                InputThresholdLayer t => new LayerDto("input-threshold") { Thresholds = t.Thresholds },
+                Int8HeadLayer h => new LayerDto("int8-head") { Inputs = h.Inputs, Outputs = h.Outputs, HeadWeights = Convert.ToBase64String(MemoryMarshal.AsBytes(h.Weights.AsSpan())), Biases = h.Biases, Scale = h.Scale },
+                _ => throw new ArgumentException($"layer {layer.Describe()} cannot be saved"),
+            });
         }
 
-        return JsonSerializer.Serialize(new FileDto(FormatName, FormatVersion, network.InputLength, network.InputSigned ? "int8" : "uint8", [.. network.ClassNames], layers), s_options);
+        TensorShape s = network.InputShape;
+        FileDto file = new(FormatName, FormatVersion, [s.Height, s.Width, s.Channels], network.InputSigned ? "int8" : "uint8", [.. network.ClassNames], layers);
+        return JsonSerializer.Serialize(file, s_options);
     }
 
     public static BnnNetwork Load(string path)
@@ -47,7 +67,7 @@ public static class NetworkFile
         {
             return Deserialize(File.ReadAllText(path));
         }
-        catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
+        catch (Exception e) when (e is JsonException or FormatException or ArgumentException or NullReferenceException)
         {
             throw new InvalidDataException($"'{path}' is not a valid Bnn.Nano network file: {e.Message}", e);
         }
@@ -71,20 +91,42 @@ public static class NetworkFile
             throw new FormatException($"input encoding '{file.Input}' is neither int8 nor uint8");
         }
 
-        List<DenseLayer> layers = [];
-        foreach (LayerDto l in file.Layers ?? throw new FormatException("no layers"))
+        int[] shape = file.InputShape ?? throw new FormatException("no input shape");
+        if (shape.Length != 3)
         {
-            if (l.Type != "dense")
-            {
-                throw new FormatException($"layer type '{l.Type}' is not supported");
-            }
-
-            BatchNorm norm = new(Decode(l.Gamma), Decode(l.Beta), Decode(l.Mean), Decode(l.Variance), l.Epsilon);
-            layers.Add(new DenseLayer(l.Inputs, l.Outputs, Decode(l.Weights), norm));
+            throw new FormatException("input shape must be [height, width, channels]");
         }
 
-        return new BnnNetwork(file.InputLength, file.Input == "int8", layers, file.ClassNames ?? throw new FormatException("no class names"));
+        List<NetworkLayer> layers = [];
+        foreach (LayerDto l in file.Layers ?? throw new FormatException("no layers"))
+        {
+            layers.Add(l.Type switch
+            {
+                "dense" => new DenseLayer(l.Inputs, l.Outputs, Decode(l.Weights), DecodeNorm(l.Norm), DecodeOrNull(l.Alpha)),
+                "conv2d" => new Conv2dLayer(l.Inputs, l.Outputs, Pair(l.Kernel)[0], Pair(l.Kernel)[1], Pair(l.Stride)[0], Pair(l.Stride)[1], Four(l.Pads)[0], Four(l.Pads)[1], Four(l.Pads)[2], Four(l.Pads)[3], l.PadValue, Decode(l.Weights), DecodeNorm(l.Norm), DecodeOrNull(l.Alpha)),
+                "maxpool2d" => new MaxPool2dLayer(Pair(l.Kernel)[0], Pair(l.Kernel)[1], Pair(l.Stride)[0], Pair(l.Stride)[1]),
+                "input-threshold" => new InputThresholdLayer(l.Thresholds ?? throw new FormatException("no thresholds")),
+                "int8-head" => new Int8HeadLayer(l.Inputs, l.Outputs, MemoryMarshal.Cast<byte, sbyte>(Convert.FromBase64String(l.HeadWeights ?? throw new FormatException("no head weights"))).ToArray(), l.Biases ?? throw new FormatException("no biases"), l.Scale),
+                _ => throw new FormatException($"layer type '{l.Type}' is not supported"),
+            });
+        }
+
+        return new BnnNetwork(new TensorShape(shape[0], shape[1], shape[2]), file.Input == "int8", layers, file.ClassNames ?? throw new FormatException("no class names"));
     }
+
+    private static int[] Pair(int[]? values) => values is { Length: 2 } ? values : throw new FormatException("expected two values");
+
+    private static int[] Four(int[]? values) => values is { Length: 4 } ? values : throw new FormatException("expected four pads");
+
+    private static NormDto Encode(BatchNorm n) => new(Encode(n.Gamma), Encode(n.Beta), Encode(n.Mean), Encode(n.Variance), n.Epsilon);
+
+    private static BatchNorm DecodeNorm(NormDto? n) => n == null
+        ? throw new FormatException("missing batch norm")
+        : new BatchNorm(Decode(n.Gamma), Decode(n.Beta), Decode(n.Mean), Decode(n.Variance), n.Epsilon);
+
+    private static string? EncodeOrNull(float[]? values) => values == null ? null : Encode(values);
+
+    private static float[]? DecodeOrNull(string? base64) => base64 == null ? null : Decode(base64);
 
     private static string Encode(float[] values)
     {
@@ -107,7 +149,36 @@ public static class NetworkFile
         return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
     }
 
-    private sealed record FileDto(string Format, int Version, int InputLength, string Input, string[]? ClassNames, List<LayerDto>? Layers);
+    private sealed record FileDto(string Format, int Version, int[]? InputShape, string Input, string[]? ClassNames, List<LayerDto>? Layers);
 
-    private sealed record LayerDto(string Type, int Inputs, int Outputs, string? Weights, string? Gamma, string? Beta, string? Mean, string? Variance, float Epsilon);
+    private sealed record NormDto(string Gamma, string Beta, string Mean, string Variance, float Epsilon);
+
+    private sealed record LayerDto(string Type)
+    {
+        public int Inputs { get; init; }
+
+        public int Outputs { get; init; }
+
+        public int[]? Kernel { get; init; }
+
+        public int[]? Stride { get; init; }
+
+        public int[]? Pads { get; init; }
+
+        public int PadValue { get; init; }
+
+        public string? Weights { get; init; }
+
+        public NormDto? Norm { get; init; }
+
+        public string? Alpha { get; init; }
+
+        public int[]? Thresholds { get; init; }
+
+        public string? HeadWeights { get; init; }
+
+        public int[]? Biases { get; init; }
+
+        public float Scale { get; init; }
+    }
 }

@@ -17,17 +17,25 @@ public static class BatchNormFolding
     /// <param name="maxDot">Largest possible dot product of the layer.</param>
     public static FoldedChannel FoldChannel(BatchNorm norm, int channel, int minDot, int maxDot)
     {
-        double scale = norm.Scale(channel);
-        if (double.IsNaN(scale) || double.IsNaN(norm.Beta[channel]) || double.IsNaN(norm.Mean[channel]))
+        return FoldChannel(d => norm.Apply(channel, d), norm.Scale(channel), minDot, maxDot, channel);
+    }
+
+    /// <summary>
+    /// Folds any activation that is monotone in the dot product: non-decreasing when <paramref name="scale"/> &gt; 0,
+    /// non-increasing when &lt; 0, constant when 0.
+    /// </summary>
+    public static FoldedChannel FoldChannel(Func<int, double> activation, double scale, int minDot, int maxDot, int channel)
+    {
+        if (double.IsNaN(scale) || double.IsNaN(activation(0)))
         {
-            throw new ArgumentException($"batch norm channel {channel} has NaN parameters");
+            throw new ArgumentException($"channel {channel} has NaN batch norm parameters");
         }
 
         bool always = true;
         bool never = true;
         foreach (int d in new[] { minDot, maxDot })
         {
-            bool fires = norm.Apply(channel, d) >= 0;
+            bool fires = activation(d) >= 0;
             always &= fires;
             never &= !fires;
         }
@@ -46,7 +54,7 @@ public static class BatchNormFolding
         if (scale == 0)
         {
             // A zero scale makes the output constant: fold it to always or never.
-            return norm.Apply(channel, 0) >= 0 ? new FoldedChannel(minDot, false) : new FoldedChannel(maxDot + 1, false);
+            return activation(0) >= 0 ? new FoldedChannel(minDot, false) : new FoldedChannel(maxDot + 1, false);
         }
 
         if (scale > 0)
@@ -56,7 +64,7 @@ public static class BatchNormFolding
             while (lo < hi)
             {
                 int mid = lo + ((hi - lo) >> 1);
-                if (norm.Apply(channel, mid) >= 0)
+                if (activation(mid) >= 0)
                 {
                     hi = mid;
                 }
@@ -75,7 +83,7 @@ public static class BatchNormFolding
         while (low < high)
         {
             int mid = low + ((high - low + 1) >> 1);
-            if (norm.Apply(channel, mid) >= 0)
+            if (activation(mid) >= 0)
             {
                 low = mid;
             }
@@ -89,7 +97,7 @@ public static class BatchNormFolding
     }
 
     /// <summary>The range of dot products a layer can produce: ±255·n for uint8 input, ±128·n for int8, ±n for bits.</summary>
-    public static (int Min, int Max) DotRange(int inputs, bool int8Input, bool inputSigned)
+    public static (int Min, int Max) DotRange(long inputs, bool int8Input, bool inputSigned)
     {
         long magnitude = int8Input ? (inputSigned ? 128L : 255L) * inputs : inputs;
         if (magnitude > int.MaxValue / 2)

@@ -27,13 +27,31 @@ public class CompiledModelParityTests
         AssertAgreement(network, data);
     }
 
+    [Theory]
+    [InlineData(1, 8, 8, 1, true)]
+    [InlineData(2, 9, 7, 3, false)]
+    [InlineData(3, 1, 40, 5, true)]
+    [InlineData(4, 12, 12, 2, false)]
+    [InlineData(5, 6, 5, 33, true)]
+    [InlineData(6, 1, 30, 7, false)]
+    [InlineData(7, 10, 10, 4, true)]
+    [InlineData(8, 5, 9, 65, false)]
+    [InlineData(9, 7, 7, 1, false)]
+    [InlineData(10, 1, 17, 3, true)]
+    public void conv_nets_match_float_reference_on_every_class_and_hidden_bit(int seed, int height, int width, int channels, bool signed)
+    {
+        BnnNetwork network = RandomNetworks.CreateConv(seed, new TensorShape(height, width, channels), signed, 4);
+        Dataset data = RandomNetworks.Inputs(seed + 100, 120, height * width * channels, signed, 4);
+        AssertAgreement(network, data);
+    }
+
     /// <summary>Checks class and hidden-bit agreement on every sample; returns the number of samples checked.</summary>
     internal static int AssertAgreement(BnnNetwork network, Dataset data)
     {
         byte[] blob = BlobWriter.Write(ModelCompiler.Compile(network));
         BnnModel model = BlobReader.Load(blob);
         byte[] input = new byte[data.FeatureCount];
-        ulong[] bits = new ulong[64];
+        ulong[] bits = new ulong[1 << 16];
         for (int s = 0; s < data.Count; s++)
         {
             data.Sample(s).CopyTo(input);
@@ -43,12 +61,15 @@ public class CompiledModelParityTests
                 model.RunLayers(input, l);
                 model.CopyOutputBits(l, bits);
                 int[] signs = expected.HiddenSigns[l];
-                for (int o = 0; o < signs.Length; o++)
+                int channels = model.GetLayer(l).OutChannels;
+                int wordsPerPixel = (channels + 63) >> 6;
+                for (int v = 0; v < signs.Length; v++)
                 {
-                    int bit = (int)((bits[o >> 6] >> (o & 63)) & 1);
-                    if (bit != (signs[o] > 0 ? 1 : 0))
+                    int pixel = v / channels, c = v % channels;
+                    int bit = (int)((bits[(pixel * wordsPerPixel) + (c >> 6)] >> (c & 63)) & 1);
+                    if (bit != (signs[v] > 0 ? 1 : 0))
                     {
-                        Assert.Fail($"sample {s}, layer {l}, neuron {o}: runtime bit {bit}, reference sign {signs[o]}");
+                        Assert.Fail($"sample {s}, layer {l}, value {v} (pixel {pixel}, channel {c}): runtime bit {bit}, reference sign {signs[v]}");
                     }
                 }
             }
@@ -64,7 +85,7 @@ public class CompiledModelParityTests
     public void folded_thresholds_agree_with_batch_norm_on_every_possible_dot()
     {
         BnnNetwork network = RandomNetworks.Create(11, 40, true, [200], 3);
-        DenseLayer layer = network.Layers[1];
+        DenseLayer layer = (DenseLayer)network.Layers[1];
         for (int o = 0; o < layer.Outputs; o++)
         {
             BatchNormFolding.FoldedChannel folded = BatchNormFolding.FoldChannel(layer.Norm, o, -layer.Inputs, layer.Inputs);

@@ -73,7 +73,7 @@ public class BlobValidationTests
     [Fact]
     public void resealed_header_and_table_damage_never_escapes_as_another_exception()
     {
-        int tableEnd = BlobFormat.HeaderSize + (3 * BlobFormat.DenseRecordSize);
+        int tableEnd = BlobFormat.HeaderSize + (3 * BlobFormat.RecordSize);
         byte[] values = [0x00, 0x01, 0x02, 0x07, 0x3F, 0x40, 0x7F, 0x80, 0xFE, 0xFF];
         byte[] input = new byte[70];
         int refused = 0;
@@ -131,7 +131,7 @@ public class BlobValidationTests
     {
         // Layer 0 has 70 inputs: its rows are 3 uint32 words, bits 70..95 must be 0.
         byte[] blob = (byte[])s_blob.Clone();
-        int weightsAt = BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(BlobFormat.HeaderSize + BlobFormat.RecordWeightsAt));
+        int weightsAt = BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(BlobFormat.HeaderSize + BlobFormat.WeightsAt));
         blob[weightsAt + 11] |= 0x80;
         Reseal(blob);
         Assert.Contains("padding", Assert.Throws<BnnException>(() => BlobReader.Load(blob)).Message, StringComparison.Ordinal);

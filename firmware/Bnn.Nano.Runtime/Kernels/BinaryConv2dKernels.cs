@@ -1,0 +1,280 @@
+namespace Bnn.Nano.Runtime.Kernels
+{
+    /// <summary>
+    /// Binary convolution: ±1 feature map (bit tensor, see <see cref="ConvGeometry"/>) × ±1 weights → thresholded bits.
+    /// <para>
+    /// Weights: g.OutChannels rows; row o holds KernelHeight * KernelWidth taps in row-major (ky, kx) order, each tap
+    /// g.InWordsPerPixel words in the bit convention (channel bits past InChannels are 0). Row o starts at word
+    /// <c>o * KernelHeight * KernelWidth * InWordsPerPixel</c>.
+    /// </para>
+    /// <para>
+    /// For output pixel (oy, ox) and channel o: dot = Σ over taps (ky, kx) and channels c of x·w, x = ±1 from input
+    /// pixel (oy * StrideY - PadTop + ky, ox * StrideX - PadLeft + kx) when it lies inside the input, else x = PadValue
+    /// (0, +1 or -1); then output bit o of that pixel = dot &gt;= thresholds[o]
+    /// (<see cref="OutputStages.ThresholdPack"/>), output pixels HWC from <c>outputOffset</c>, padding bits 0.
+    /// <c>dots</c> is scratch of at least OutChannels entries.
+    /// </para>
+    /// </summary>
+    public static class BinaryConv2dKernels
+    {
+        /// <summary>The math, one bit at a time: the oracle for every other variant.</summary>
+        public static void Reference(ulong[] input, int inputOffset, ConvGeometry g, ulong[] weights, int[] thresholds, int[] dots, ulong[] output, int outputOffset)
+        {
+            int words = g.InWordsPerPixel;
+            int channels = g.InChannels;
+            int rowWords = g.KernelHeight * g.KernelWidth * words;
+            int outPixel = outputOffset;
+            for (int oy = 0; oy < g.OutHeight; oy++)
+            {
+                for (int ox = 0; ox < g.OutWidth; ox++)
+                {
+                    for (int o = 0; o < g.OutChannels; o++)
+                    {
+                        int dot = 0;
+                        for (int ky = 0; ky < g.KernelHeight; ky++)
+                        {
+                            int iy = (oy * g.StrideY) - g.PadTop + ky;
+                            for (int kx = 0; kx < g.KernelWidth; kx++)
+                            {
+                                int ix = (ox * g.StrideX) - g.PadLeft + kx;
+                                bool inside = iy >= 0 && iy < g.InHeight && ix >= 0 && ix < g.InWidth;
+                                int tap = (o * rowWords) + (((ky * g.KernelWidth) + kx) * words);
+                                int pixel = inputOffset + (((iy * g.InWidth) + ix) * words);
+                                for (int c = 0; c < channels; c++)
+                                {
+                                    int w = ((weights[tap + (c >> 6)] >> (c & 63)) & 1UL) != 0 ? 1 : -1;
+                                    int x = g.PadValue;
+                                    if (inside)
+                                    {
+                                        x = ((input[pixel + (c >> 6)] >> (c & 63)) & 1UL) != 0 ? 1 : -1;
+                                    }
+
+                                    dot += x * w;
+                                }
+                            }
+                        }
+
+                        dots[o] = dot;
+                    }
+
+                    OutputStages.ThresholdPack(dots, thresholds, g.OutChannels, output, outPixel);
+                    outPixel += g.OutWordsPerPixel;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Scratch words <see cref="Im2ColHarleySealU64"/> needs: one window ("patch") of
+        /// KernelHeight * KernelWidth * InWordsPerPixel words.
+        /// </summary>
+        public static int ScratchLength(ConvGeometry g)
+        {
+            return g.KernelHeight * g.KernelWidth * g.InWordsPerPixel;
+        }
+
+        /// <summary>
+        /// im2col + dense popcount. Each output pixel's window is laid out as one contiguous patch of
+        /// P = KernelHeight * KernelWidth * InWordsPerPixel words, in exactly the order of a weight row, so every output
+        /// channel is a plain dense dot over P words: <see cref="BinaryDotKernels.HarleySealU64"/> when P ≥ 8 (at least
+        /// one 8-word carry-save block), else <see cref="BinaryDotKernels.SwarU64"/>, with n = taps × InChannels
+        /// (padding channel bits are 0 on both sides, so XOR leaves them 0).
+        /// <para>
+        /// IL count (nanoCLR cost model, docs/cost-model.md; static counts of the Release device build): the hot loop
+        /// is the dense kernel's, per output channel: 250 IL per 8-word Harley–Seal block (31 per word) or 54 per word
+        /// (SWAR). A per-tap loop over the input in place pays, per output channel, the tap/row address arithmetic and
+        /// loop control (~15 IL per kernel row of taps, ~45 of ~530 for a 3×3 window of ≤ 64 channels) and cannot run
+        /// Harley–Seal across tap boundaries (a tap is only InWordsPerPixel words, typically 1). The gather costs one
+        /// native Array.Copy per kernel row (HWC keeps the KernelWidth taps of one input row contiguous; 21 IL per
+        /// row) once per output pixel, shared by all output channels; when the window is contiguous in the input
+        /// (KernelHeight == 1, i.e. conv1d, or KernelWidth == InWidth) interior pixels read the input in place with no
+        /// copy at all. Harley–Seal saves 182 IL per 8-word block (250 against 8 × 54) against ~136 IL of extra fixed
+        /// cost per output channel (its three final popcounts), so it is chosen from one full block up (P ≥ 8);
+        /// below that SWAR has no fixed cost.
+        /// </para>
+        /// <para>
+        /// Edge pixels (some taps outside the input): padded taps of the patch are filled with the pad pixel (all
+        /// channel bits 1 for PadValue +1, 0 for -1), which makes the dense dot exact. For PadValue 0 they are filled
+        /// with 0 (x = -1, contributing C - 2·popcount(w_tap)), n counts only the valid taps, and
+        /// 2·popcount(w_tap) of each padded tap is added back to the dot; that correction runs on edge pixels only.
+        /// </para>
+        /// Scratch: <paramref name="scratch"/> of at least <see cref="ScratchLength"/> words.
+        /// </summary>
+        public static void Im2ColHarleySealU64(ulong[] input, int inputOffset, ConvGeometry g, ulong[] weights, int[] thresholds, int[] dots, ulong[] output, int outputOffset, ulong[] scratch)
+        {
+            int inHeight = g.InHeight;
+            int inWidth = g.InWidth;
+            int channels = g.InChannels;
+            int outChannels = g.OutChannels;
+            int kernelHeight = g.KernelHeight;
+            int kernelWidth = g.KernelWidth;
+            int strideY = g.StrideY;
+            int strideX = g.StrideX;
+            int padValue = g.PadValue;
+            int words = g.InWordsPerPixel;
+            int outWords = g.OutWordsPerPixel;
+            int outHeight = g.OutHeight;
+            int outWidth = g.OutWidth;
+
+            int tapRowWords = kernelWidth * words;
+            int patchWords = kernelHeight * tapRowWords;
+            int rowStride = inWidth * words;
+            int fullBits = kernelHeight * kernelWidth * channels;
+            bool harleySeal = patchWords >= 8;
+            bool contiguous = kernelHeight == 1 || kernelWidth == inWidth;
+            int outPixel = outputOffset;
+            for (int oy = 0; oy < outHeight; oy++)
+            {
+                int iy0 = (oy * strideY) - g.PadTop;
+                int ky0 = iy0 < 0 ? -iy0 : 0;
+                int ky1 = inHeight - iy0 < kernelHeight ? inHeight - iy0 : kernelHeight;
+                int ix0 = -g.PadLeft;
+                for (int ox = 0; ox < outWidth; ox++)
+                {
+                    int kx0 = ix0 < 0 ? -ix0 : 0;
+                    int kx1 = inWidth - ix0 < kernelWidth ? inWidth - ix0 : kernelWidth;
+                    bool interior = ky0 == 0 && ky1 == kernelHeight && kx0 == 0 && kx1 == kernelWidth;
+                    ulong[] source = scratch;
+                    int sourceOffset = 0;
+                    int bitCount = fullBits;
+                    if (interior)
+                    {
+                        int start = inputOffset + (((iy0 * inWidth) + ix0) * words);
+                        if (contiguous)
+                        {
+                            source = input;
+                            sourceOffset = start;
+                        }
+                        else
+                        {
+                            int to = 0;
+                            for (int ky = 0; ky < kernelHeight; ky++)
+                            {
+                                System.Array.Copy(input, start, scratch, to, tapRowWords);
+                                start += rowStride;
+                                to += tapRowWords;
+                            }
+                        }
+                    }
+                    else
+                    {
+                        GatherEdgePatch(input, inputOffset, g, iy0, ix0, kx0, kx1, scratch);
+                        if (padValue == 0)
+                        {
+                            bitCount = (ky1 - ky0) * (kx1 - kx0) * channels;
+                        }
+                    }
+
+                    if (harleySeal)
+                    {
+                        BinaryDotKernels.HarleySealU64(source, sourceOffset, bitCount, weights, patchWords, outChannels, dots);
+                    }
+                    else
+                    {
+                        BinaryDotKernels.SwarU64(source, sourceOffset, bitCount, weights, patchWords, outChannels, dots);
+                    }
+
+                    if (!interior && padValue == 0)
+                    {
+                        AddPaddedTapWeights(g, weights, ky0, ky1, kx0, kx1, dots);
+                    }
+
+                    OutputStages.ThresholdPack(dots, thresholds, outChannels, output, outPixel);
+                    outPixel += outWords;
+                    ix0 += strideX;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Writes the window of an edge pixel into the patch: valid taps copied from the input (one Array.Copy per
+        /// input row), padded taps set to the pad pixel (channel bits all 1 for PadValue +1, else 0).
+        /// </summary>
+        private static void GatherEdgePatch(ulong[] input, int inputOffset, ConvGeometry g, int iy0, int ix0, int kx0, int kx1, ulong[] patch)
+        {
+            int words = g.InWordsPerPixel;
+            int kernelWidth = g.KernelWidth;
+            int tapRowWords = kernelWidth * words;
+            int channelBits = g.InChannels & 63;
+            ulong lastWord = channelBits == 0 ? ulong.MaxValue : (1UL << channelBits) - 1UL;
+            ulong fullWord = ulong.MaxValue;
+            if (g.PadValue != 1)
+            {
+                lastWord = 0UL;
+                fullWord = 0UL;
+            }
+
+            int to = 0;
+            for (int ky = 0; ky < g.KernelHeight; ky++)
+            {
+                int iy = iy0 + ky;
+                int validFrom = kx0;
+                int validTo = kx1;
+                if (iy < 0 || iy >= g.InHeight)
+                {
+                    validFrom = kernelWidth;
+                    validTo = kernelWidth;
+                }
+
+                if (validTo > validFrom)
+                {
+                    int count = (validTo - validFrom) * words;
+                    int from = inputOffset + (((iy * g.InWidth) + ix0 + validFrom) * words);
+                    System.Array.Copy(input, from, patch, to + (validFrom * words), count);
+                }
+
+                for (int kx = 0; kx < kernelWidth; kx++)
+                {
+                    if (kx < validFrom || kx >= validTo)
+                    {
+                        int end = to + (kx * words) + words - 1;
+                        for (int j = to + (kx * words); j < end; j++)
+                        {
+                            patch[j] = fullWord;
+                        }
+
+                        patch[end] = lastWord;
+                    }
+                }
+
+                to += tapRowWords;
+            }
+        }
+
+        /// <summary>
+        /// Zero padding: the patch held x = -1 (bits 0) on padded taps, which contributed C - 2·popcount(w_tap) to each
+        /// dot while n already excluded their C; adds 2·popcount(w_tap) of every padded tap back, per output channel.
+        /// </summary>
+        private static void AddPaddedTapWeights(ConvGeometry g, ulong[] weights, int ky0, int ky1, int kx0, int kx1, int[] dots)
+        {
+            int words = g.InWordsPerPixel;
+            int kernelWidth = g.KernelWidth;
+            int kernelHeight = g.KernelHeight;
+            int rowWords = kernelHeight * kernelWidth * words;
+            int rowStart = 0;
+            for (int o = 0; o < g.OutChannels; o++)
+            {
+                int pop = 0;
+                int tap = rowStart;
+                for (int ky = 0; ky < kernelHeight; ky++)
+                {
+                    bool rowInside = ky >= ky0 && ky < ky1;
+                    for (int kx = 0; kx < kernelWidth; kx++)
+                    {
+                        if (!rowInside || kx < kx0 || kx >= kx1)
+                        {
+                            for (int j = tap; j < tap + words; j++)
+                            {
+                                pop += Popcount.CountU64(weights[j]);
+                            }
+                        }
+
+                        tap += words;
+                    }
+                }
+
+                dots[o] += 2 * pop;
+                rowStart += rowWords;
+            }
+        }
+    }
+}

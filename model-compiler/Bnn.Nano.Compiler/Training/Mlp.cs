@@ -1,0 +1,507 @@
+using System;
+using System.Collections.Generic;
+using Bnn.Nano.Compiler.Data;
+using Bnn.Nano.Compiler.Ir;
+
+namespace Bnn.Nano.Compiler.Training;
+
+/// <summary>
+/// The network being trained: dense layers (binary or real weights) each followed by batch norm; hidden layers end in
+/// an activation, the last layer's BN output is the logit vector. Holds parameters, Adam moments and batch buffers.
+/// Threading: matrix products are split by output rows (forward, input gradients) or by output neurons (weight
+/// gradients); per-channel reductions run on one thread in sample order. See <see cref="Kernels"/> for the bits.
+/// </summary>
+internal sealed class Mlp
+{
+    private readonly TrainingOptions options;
+    private readonly RangeRunner runner;
+    private readonly Layer[] layers;
+    private readonly int inputs;
+    private readonly int capacity;
+    private double beta1Power = 1.0;
+    private double beta2Power = 1.0;
+
+    public Mlp(int inputs, int classes, int batchCapacity, TrainingOptions options, Random random)
+    {
+        this.options = options;
+        this.inputs = inputs;
+        capacity = batchCapacity;
+        runner = new RangeRunner(options.Threads);
+        var widths = new List<int> { inputs };
+        widths.AddRange(options.HiddenSizes);
+        widths.Add(classes);
+        layers = new Layer[widths.Count - 1];
+        for (int l = 0; l < layers.Length; l++)
+        {
+            layers[l] = new Layer(widths[l], widths[l + 1], batchCapacity, options.Binarized, random);
+        }
+    }
+
+    public int Inputs => inputs;
+
+    public int Classes => layers[^1].Out;
+
+    /// <summary>
+    /// One optimiser step on <paramref name="rows"/> samples (row-major in <paramref name="x"/>). Returns the summed
+    /// cross-entropy over the rows and adds the number of correct training-mode predictions to <paramref name="correct"/>.
+    /// </summary>
+    public double Step(float[] x, int[] labels, int rows, float learningRate, ref int correct)
+    {
+        if (rows > capacity || rows < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rows));
+        }
+
+        ForwardTraining(x, rows);
+        double loss = SoftmaxCrossEntropy(labels, rows, ref correct);
+        Backward(x, rows);
+        Update(learningRate);
+        return loss;
+    }
+
+    private void ForwardTraining(float[] x, int rows)
+    {
+        float[] input = x;
+        float momentum = options.BnMomentum;
+        for (int l = 0; l < layers.Length; l++)
+        {
+            Layer layer = layers[l];
+            int nIn = layer.In, nOut = layer.Out;
+            float[] w = layer.W, z = layer.Z;
+            float[] source = input;
+            runner.Run(rows, (double)nIn * nOut, (start, end) =>
+            {
+                for (int b = start; b < end; b++)
+                {
+                    ReadOnlySpan<float> row = source.AsSpan(b * nIn, nIn);
+                    int zb = b * nOut;
+                    for (int o = 0; o < nOut; o++)
+                    {
+                        z[zb + o] = Kernels.Dot(row, w.AsSpan(o * nIn, nIn));
+                    }
+                }
+            });
+
+            // Batch norm with batch statistics; channel by channel, samples in order.
+            for (int o = 0; o < nOut; o++)
+            {
+                double sum = 0;
+                for (int b = 0; b < rows; b++)
+                {
+                    sum += z[(b * nOut) + o];
+                }
+
+                double mean = sum / rows;
+                double squares = 0;
+                for (int b = 0; b < rows; b++)
+                {
+                    double d = z[(b * nOut) + o] - mean;
+                    squares += d * d;
+                }
+
+                double variance = squares / rows;
+                float invStd = (float)(1.0 / Math.Sqrt(variance + options.Epsilon));
+                float meanF = (float)mean;
+                layer.InvStd[o] = invStd;
+                layer.RunMean[o] = ((1f - momentum) * layer.RunMean[o]) + (momentum * meanF);
+                layer.RunVar[o] = ((1f - momentum) * layer.RunVar[o]) + (momentum * (float)(squares / (rows - 1)));
+                float gamma = layer.Gamma[o], beta = layer.Beta[o];
+                for (int b = 0; b < rows; b++)
+                {
+                    int k = (b * nOut) + o;
+                    float xhat = (z[k] - meanF) * invStd;
+                    layer.Xhat[k] = xhat;
+                    layer.Y[k] = (gamma * xhat) + beta;
+                }
+            }
+
+            if (l < layers.Length - 1)
+            {
+                Activate(layer.Y, layer.A, rows * nOut);
+                input = layer.A;
+            }
+        }
+    }
+
+    private void Activate(float[] y, float[] a, int count)
+    {
+        if (options.Binarized)
+        {
+            for (int k = 0; k < count; k++)
+            {
+                a[k] = y[k] >= 0f ? 1f : -1f;
+            }
+        }
+        else if (options.FloatActivation == FloatActivation.Relu)
+        {
+            for (int k = 0; k < count; k++)
+            {
+                a[k] = y[k] > 0f ? y[k] : 0f;
+            }
+        }
+        else
+        {
+            for (int k = 0; k < count; k++)
+            {
+                a[k] = Math.Clamp(y[k], -1f, 1f);
+            }
+        }
+    }
+
+    private double SoftmaxCrossEntropy(int[] labels, int rows, ref int correct)
+    {
+        Layer last = layers[^1];
+        int classes = last.Out;
+        float[] logits = last.Y, grad = last.DY;
+        double loss = 0;
+        for (int b = 0; b < rows; b++)
+        {
+            int offset = b * classes;
+            int best = 0;
+            for (int c = 1; c < classes; c++)
+            {
+                if (logits[offset + c] > logits[offset + best])
+                {
+                    best = c;
+                }
+            }
+
+            correct += best == labels[b] ? 1 : 0;
+            double max = logits[offset + best];
+            double total = 0;
+            for (int c = 0; c < classes; c++)
+            {
+                total += Kernels.Exp(logits[offset + c] - max);
+            }
+
+            for (int c = 0; c < classes; c++)
+            {
+                double p = Kernels.Exp(logits[offset + c] - max) / total;
+                grad[offset + c] = (float)((p - (c == labels[b] ? 1.0 : 0.0)) / rows);
+            }
+
+            loss += Math.Log(total) - (logits[offset + labels[b]] - max);
+        }
+
+        return loss;
+    }
+
+    private void Backward(float[] x, int rows)
+    {
+        for (int l = layers.Length - 1; l >= 0; l--)
+        {
+            Layer layer = layers[l];
+            int nIn = layer.In, nOut = layer.Out;
+            float[] dy = layer.DY, y = layer.Y;
+            if (l < layers.Length - 1)
+            {
+                // Straight-through estimator: pass the gradient where the activation is not saturated.
+                bool relu = !options.Binarized && options.FloatActivation == FloatActivation.Relu;
+                for (int k = 0; k < rows * nOut; k++)
+                {
+                    bool pass = relu ? y[k] > 0f : Math.Abs(y[k]) <= 1f;
+                    dy[k] = pass ? layer.DA[k] : 0f;
+                }
+            }
+
+            // Batch-norm backward (batch statistics), channel by channel.
+            float[] dz = layer.DZ, xhat = layer.Xhat;
+            for (int o = 0; o < nOut; o++)
+            {
+                double dBeta = 0, dGamma = 0;
+                for (int b = 0; b < rows; b++)
+                {
+                    int k = (b * nOut) + o;
+                    dBeta += dy[k];
+                    dGamma += (double)dy[k] * xhat[k];
+                }
+
+                layer.GBeta[o] = (float)dBeta;
+                layer.GGamma[o] = (float)dGamma;
+                float scale = layer.Gamma[o] * layer.InvStd[o] / rows;
+                float sumDy = (float)dBeta, sumDyXhat = (float)dGamma;
+                for (int b = 0; b < rows; b++)
+                {
+                    int k = (b * nOut) + o;
+                    dz[k] = scale * ((rows * dy[k]) - sumDy - (xhat[k] * sumDyXhat));
+                }
+            }
+
+            float[] input = l == 0 ? x : layers[l - 1].A;
+            float[] gw = layer.GW;
+            runner.Run(nOut, (double)rows * nIn, (start, end) =>
+            {
+                for (int o = start; o < end; o++)
+                {
+                    Span<float> g = gw.AsSpan(o * nIn, nIn);
+                    g.Clear();
+                    for (int b = 0; b < rows; b++)
+                    {
+                        Kernels.Axpy(dz[(b * nOut) + o], input.AsSpan(b * nIn, nIn), g);
+                    }
+                }
+            });
+
+            if (l > 0)
+            {
+                float[] dIn = layers[l - 1].DA, w = layer.W;
+                runner.Run(rows, (double)nOut * nIn, (start, end) =>
+                {
+                    for (int b = start; b < end; b++)
+                    {
+                        Span<float> d = dIn.AsSpan(b * nIn, nIn);
+                        d.Clear();
+                        for (int o = 0; o < nOut; o++)
+                        {
+                            Kernels.Axpy(dz[(b * nOut) + o], w.AsSpan(o * nIn, nIn), d);
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    private void Update(float learningRate)
+    {
+        beta1Power *= options.AdamBeta1;
+        beta2Power *= options.AdamBeta2;
+        var adam = new Adam(learningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, (float)(1.0 - beta1Power), (float)(1.0 - beta2Power));
+        float decay = learningRate * options.WeightDecay;
+        foreach (Layer layer in layers)
+        {
+            if (decay > 0f)
+            {
+                float keep = 1f - decay;
+                float[] p = layer.Latent;
+                for (int k = 0; k < p.Length; k++)
+                {
+                    p[k] *= keep;
+                }
+            }
+
+            adam.Apply(layer.Latent, layer.GW, layer.MW, layer.VW);
+            adam.Apply(layer.Gamma, layer.GGamma, layer.MGamma, layer.VGamma);
+            adam.Apply(layer.Beta, layer.GBeta, layer.MBeta, layer.VBeta);
+            if (options.Binarized)
+            {
+                float[] latent = layer.Latent, w = layer.W;
+                for (int k = 0; k < latent.Length; k++)
+                {
+                    float v = Math.Clamp(latent[k], -1f, 1f);
+                    latent[k] = v;
+                    w[k] = v >= 0f ? 1f : -1f;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Inference-mode class predictions (running statistics). Batch norm is evaluated in double exactly as
+    /// <see cref="BatchNorm.Apply"/> does, and binary dot products of integer inputs are exact in float, so for a binarized
+    /// model this equals the float reference's classes.
+    /// </summary>
+    public int[] Predict(float[] x, int count)
+    {
+        var predictions = new int[count];
+        var scales = new double[layers.Length][];
+        for (int l = 0; l < layers.Length; l++)
+        {
+            Layer layer = layers[l];
+            scales[l] = new double[layer.Out];
+            for (int o = 0; o < layer.Out; o++)
+            {
+                scales[l][o] = layer.Gamma[o] / Math.Sqrt((double)layer.RunVar[o] + options.Epsilon);
+            }
+        }
+
+        int widest = inputs;
+        foreach (Layer layer in layers)
+        {
+            widest = Math.Max(widest, layer.Out);
+        }
+
+        runner.Run(count, layers[0].W.Length * 2.0, (start, end) =>
+        {
+            var current = new float[widest];
+            var next = new float[widest];
+            var scores = new double[Classes];
+            for (int s = start; s < end; s++)
+            {
+                ReadOnlySpan<float> input = x.AsSpan(s * inputs, inputs);
+                for (int l = 0; l < layers.Length; l++)
+                {
+                    Layer layer = layers[l];
+                    bool last = l == layers.Length - 1;
+                    for (int o = 0; o < layer.Out; o++)
+                    {
+                        float dot = Kernels.Dot(input, layer.W.AsSpan(o * layer.In, layer.In));
+                        double y = (((double)dot - layer.RunMean[o]) * scales[l][o]) + layer.Beta[o];
+                        if (last)
+                        {
+                            scores[o] = y;
+                        }
+                        else if (options.Binarized)
+                        {
+                            next[o] = y >= 0 ? 1f : -1f;
+                        }
+                        else
+                        {
+                            float yf = (float)y;
+                            next[o] = options.FloatActivation == FloatActivation.Relu ? Math.Max(yf, 0f) : Math.Clamp(yf, -1f, 1f);
+                        }
+                    }
+
+                    (current, next) = (next, current);
+                    input = current.AsSpan(0, layer.Out);
+                }
+
+                int best = 0;
+                for (int c = 1; c < scores.Length; c++)
+                {
+                    if (scores[c] > scores[best])
+                    {
+                        best = c;
+                    }
+                }
+
+                predictions[s] = best;
+            }
+        });
+
+        return predictions;
+    }
+
+    /// <summary>The trained binarized network: copies of the latent weights, learned gamma/beta, running statistics.</summary>
+    public BnnNetwork ToNetwork(Dataset train)
+    {
+        var result = new DenseLayer[layers.Length];
+        for (int l = 0; l < layers.Length; l++)
+        {
+            Layer layer = layers[l];
+            var norm = new BatchNorm((float[])layer.Gamma.Clone(), (float[])layer.Beta.Clone(), (float[])layer.RunMean.Clone(), (float[])layer.RunVar.Clone(), options.Epsilon);
+            result[l] = new DenseLayer(layer.In, layer.Out, (float[])layer.Latent.Clone(), norm);
+        }
+
+        return new BnnNetwork(train.FeatureCount, train.Signed, result, train.ClassNames);
+    }
+
+    /// <summary>Adam with bias correction (PyTorch's formulation), element by element.</summary>
+    private readonly struct Adam(float learningRate, float beta1, float beta2, float epsilon, float correction1, float correction2)
+    {
+        public void Apply(float[] parameters, float[] gradients, float[] m, float[] v)
+        {
+            float oneMinusBeta1 = 1f - beta1, oneMinusBeta2 = 1f - beta2;
+            for (int k = 0; k < parameters.Length; k++)
+            {
+                float g = gradients[k];
+                float mk = (beta1 * m[k]) + (oneMinusBeta1 * g);
+                float vk = (beta2 * v[k]) + (oneMinusBeta2 * g * g);
+                m[k] = mk;
+                v[k] = vk;
+                parameters[k] -= learningRate * (mk / correction1) / (MathF.Sqrt(vk / correction2) + epsilon);
+            }
+        }
+    }
+
+    private sealed class Layer
+    {
+        public Layer(int inputs, int outputs, int rows, bool binarized, Random random)
+        {
+            In = inputs;
+            Out = outputs;
+            Latent = new float[inputs * outputs];
+            float limit = (float)Math.Sqrt(6.0 / (inputs + outputs));
+            for (int k = 0; k < Latent.Length; k++)
+            {
+                Latent[k] = limit * (float)((2.0 * random.NextDouble()) - 1.0);
+            }
+
+            if (binarized)
+            {
+                W = new float[Latent.Length];
+                for (int k = 0; k < Latent.Length; k++)
+                {
+                    W[k] = Latent[k] >= 0f ? 1f : -1f;
+                }
+            }
+            else
+            {
+                W = Latent; // real weights: the effective weights are the parameters themselves
+            }
+
+            Gamma = new float[outputs];
+            Array.Fill(Gamma, 1f);
+            Beta = new float[outputs];
+            RunMean = new float[outputs];
+            RunVar = new float[outputs];
+            Array.Fill(RunVar, 1f);
+            InvStd = new float[outputs];
+            GW = new float[Latent.Length];
+            MW = new float[Latent.Length];
+            VW = new float[Latent.Length];
+            GGamma = new float[outputs];
+            MGamma = new float[outputs];
+            VGamma = new float[outputs];
+            GBeta = new float[outputs];
+            MBeta = new float[outputs];
+            VBeta = new float[outputs];
+            Z = new float[rows * outputs];
+            Xhat = new float[rows * outputs];
+            Y = new float[rows * outputs];
+            A = new float[rows * outputs];
+            DA = new float[rows * outputs];
+            DY = new float[rows * outputs];
+            DZ = new float[rows * outputs];
+        }
+
+        public int In { get; }
+
+        public int Out { get; }
+
+        public float[] Latent { get; }
+
+        public float[] W { get; }
+
+        public float[] Gamma { get; }
+
+        public float[] Beta { get; }
+
+        public float[] RunMean { get; }
+
+        public float[] RunVar { get; }
+
+        public float[] InvStd { get; }
+
+        public float[] GW { get; }
+
+        public float[] MW { get; }
+
+        public float[] VW { get; }
+
+        public float[] GGamma { get; }
+
+        public float[] MGamma { get; }
+
+        public float[] VGamma { get; }
+
+        public float[] GBeta { get; }
+
+        public float[] MBeta { get; }
+
+        public float[] VBeta { get; }
+
+        public float[] Z { get; }
+
+        public float[] Xhat { get; }
+
+        public float[] Y { get; }
+
+        public float[] A { get; }
+
+        public float[] DA { get; }
+
+        public float[] DY { get; }
+
+        public float[] DZ { get; }
+    }
+}
