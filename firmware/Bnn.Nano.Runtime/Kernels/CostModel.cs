@@ -16,5 +16,16 @@ namespace Bnn.Nano.Runtime.Kernels
             // In hundredths of an IL instruction per input.
             return 4850 + (425 * outputs) < 2220 * outputs;
         }
+
+        /// <summary>
+        /// The im2col partial-sum table of an 8-bit convolution costs ~70 IL ops per window value to gather and build
+        /// (shared by all output channels) plus ~3.2 per value and output channel; the reference ~22 per value and
+        /// output channel: the table wins when 70 + 3.2·O &lt; 22·O, from 4 output channels up.
+        /// </summary>
+        public static bool Int8ConvPartialSumTablePays(int outChannels)
+        {
+            // In tenths of an IL instruction per window value.
+            return 700 + (32 * outChannels) < 220 * outChannels;
+        }
     }
 }

@@ -12,8 +12,8 @@ namespace Bnn.Nano.Runtime.Model
         private readonly ulong[] _arena;
         private readonly int[] _dots;
         private readonly short[] _partialSums;
+        private readonly ulong[] _patch;
         private readonly int[] _scores;
-        private readonly bool _int8DenseUsesPartialSums;
 
         internal BnnModel(Layer[] layers, int inputHeight, int inputWidth, int inputChannels, bool inputSigned, int arenaWords)
         {
@@ -33,10 +33,28 @@ namespace Bnn.Nano.Runtime.Model
             }
 
             _dots = new int[maxChannels];
+            int partialSums = 0;
+            int patch = 0;
+            for (int i = 0; i < layers.Length; i++)
+            {
+                Layer layer = layers[i];
+                if (layer.Kind == LayerKind.Int8Dense && CostModel.PartialSumTablePays(layer.OutChannels))
+                {
+                    partialSums = Int8BinaryDotKernels.TableLength(layer.Inputs);
+                }
+                else if (layer.Kind == LayerKind.Int8Conv2d && CostModel.Int8ConvPartialSumTablePays(layer.OutChannels))
+                {
+                    partialSums = Int8Conv2dKernels.ScratchLength(layer.Geometry);
+                }
+                else if (layer.Kind == LayerKind.BinaryConv2d && BinaryConv2dKernels.ScratchLength(layer.Geometry) > patch)
+                {
+                    patch = BinaryConv2dKernels.ScratchLength(layer.Geometry);
+                }
+            }
+
+            _partialSums = new short[partialSums];
+            _patch = new ulong[patch];
             _scores = new int[layers[layers.Length - 1].OutChannels];
-            Layer first = layers[0];
-            _int8DenseUsesPartialSums = first.Kind == LayerKind.Int8Dense && CostModel.PartialSumTablePays(first.OutChannels);
-            _partialSums = new short[_int8DenseUsesPartialSums ? Int8BinaryDotKernels.TableLength(first.Inputs) : 0];
         }
 
         public int InputHeight { get; }
@@ -91,17 +109,17 @@ namespace Bnn.Nano.Runtime.Model
                 {
                     Layer layer = _layers[i];
                     bytes += (Length(layer.Weights) * 8) + Length(layer.HeadWeights);
-                    bytes += (Length(layer.Thresholds) + Length(layer.Scales) + Length(layer.Biases)) * 4;
+                    bytes += (Length(layer.Thresholds) + Length(layer.Scales) + Length(layer.Biases) + Length(layer.HeadRowSums)) * 4;
                 }
 
                 return bytes;
             }
         }
 
-        /// <summary>Bytes of the activation arena and the per-inference scratch (dots, partial sums, scores).</summary>
+        /// <summary>Bytes of the activation arena and the per-inference scratch (dots, partial sums, conv patch, scores).</summary>
         public int WorkingBytes
         {
-            get { return (_arena.Length * 8) + (_dots.Length * 4) + (_partialSums.Length * 2) + (_scores.Length * 4); }
+            get { return (_arena.Length * 8) + (_dots.Length * 4) + (_partialSums.Length * 2) + (_patch.Length * 8) + (_scores.Length * 4); }
         }
 
         public Layer GetLayer(int index)
@@ -144,7 +162,7 @@ namespace Bnn.Nano.Runtime.Model
                 switch (layer.Kind)
                 {
                     case LayerKind.Int8Dense:
-                        if (_int8DenseUsesPartialSums)
+                        if (_partialSums.Length > 0)
                         {
                             Int8BinaryDotKernels.PartialSumTable(input, InputSigned, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, _partialSums, dots);
                         }
@@ -159,10 +177,18 @@ namespace Bnn.Nano.Runtime.Model
                         InputThresholdKernels.Run(input, InputSigned, layer.InHeight * layer.InWidth, layer.InChannels, layer.Thresholds, arena, layer.OutputOffset);
                         break;
                     case LayerKind.Int8Conv2d:
-                        Int8Conv2dKernels.Reference(input, InputSigned, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset);
+                        if (_partialSums.Length > 0)
+                        {
+                            Int8Conv2dKernels.Im2ColPartialSumTable(input, InputSigned, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _partialSums);
+                        }
+                        else
+                        {
+                            Int8Conv2dKernels.Reference(input, InputSigned, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset);
+                        }
+
                         break;
                     case LayerKind.BinaryConv2d:
-                        BinaryConv2dKernels.Reference(arena, layer.InputOffset, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset);
+                        BinaryConv2dKernels.Im2ColHarleySealU64(arena, layer.InputOffset, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _patch);
                         break;
                     case LayerKind.MaxPool2d:
                         MaxPoolBitsKernels.Run(arena, layer.InputOffset, layer.Geometry, arena, layer.OutputOffset);
@@ -176,7 +202,7 @@ namespace Bnn.Nano.Runtime.Model
                         OutputStages.AffineScores(dots, layer.Scales, layer.Biases, layer.OutChannels, _scores);
                         return OutputStages.ArgMax(_scores, layer.OutChannels);
                     default:
-                        Int8HeadKernels.Reference(arena, layer.InputOffset, layer.InputWords, layer.HeadWeights, layer.Biases, layer.OutChannels, _scores);
+                        Int8HeadKernels.NibbleSwitch(arena, layer.InputOffset, layer.InputWords, layer.HeadWeights, layer.HeadRowSums, layer.Biases, layer.OutChannels, _scores);
                         return OutputStages.ArgMax(_scores, layer.OutChannels);
                 }
             }

@@ -44,6 +44,9 @@ namespace Bnn.Nano.Runtime.Model
         /// <summary>Int8 head weights: OutChannels rows of InputWords·64 values, one per bit position (0 at padding).</summary>
         public sbyte[] HeadWeights { get; internal set; }
 
+        /// <summary>Int8 head: Σ of each row's weights, for the set-bits-only kernel (computed at load).</summary>
+        public int[] HeadRowSums { get; internal set; }
+
         /// <summary>Per output channel (per input channel for InputThreshold): bit = value &gt;= threshold.</summary>
         public int[] Thresholds { get; internal set; }
 

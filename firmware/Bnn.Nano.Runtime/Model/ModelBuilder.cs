@@ -165,6 +165,8 @@ namespace Bnn.Nano.Runtime.Model
             }
 
             layer.HeadWeights = laidOut;
+            layer.HeadRowSums = new int[outputs];
+            Int8HeadKernels.RowSums(laidOut, layer.InputWords, outputs, layer.HeadRowSums);
             layer.Biases = biases;
             layer.ScoreShift = scoreShift;
             layer.InputOffset = inputOffset;
