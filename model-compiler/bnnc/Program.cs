@@ -1,17 +1,25 @@
 using System.CommandLine;
+using Bnn.Nano.Cli.Commands;
+
 namespace Bnn.Nano.Cli;
+
+/// <summary>bnnc: the Bnn.Nano model compiler.</summary>
 public static class Program
 {
     public static int Main(string[] args)
     {
-        Option<int> seed = new("--seed") { Description = "seed", DefaultValueFactory = _ => 1 };
-        Argument<string> path = new("path") { Description = "p" };
-        Command c = new("x", "desc");
-        c.Options.Add(seed);
-        c.Arguments.Add(path);
-        c.SetAction(r => { System.Console.WriteLine(r.GetValue(seed) + r.GetValue(path)!); return 0; });
-        RootCommand root = new("bnnc");
-        root.Subcommands.Add(c);
+        if (System.Console.IsOutputRedirected)
+        {
+            // Logs and pipes get full-width tables instead of the 80-column default.
+            Spectre.Console.AnsiConsole.Profile.Width = 160;
+        }
+
+        RootCommand root = new("bnnc — train, import, compile and check binary neural networks for .NET nanoFramework");
+        root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(CompileCommand.Create());
+        root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

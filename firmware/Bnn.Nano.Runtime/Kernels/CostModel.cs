@@ -27,5 +27,14 @@ namespace Bnn.Nano.Runtime.Kernels
             // In tenths of an IL instruction per window value.
             return 700 + (32 * outChannels) < 220 * outChannels;
         }
+
+        /// <summary>
+        /// Harley–Seal spends ~136 IL ops more per output row than SWAR (its three final popcounts) and saves ~182
+        /// per full 8-word block, so it pays from one block up: rows of at least 8 words (512 bits).
+        /// </summary>
+        public static bool HarleySealPays(int wordsPerRow)
+        {
+            return wordsPerRow >= 8;
+        }
     }
 }

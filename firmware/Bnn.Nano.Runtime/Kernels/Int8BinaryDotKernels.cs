@@ -47,7 +47,7 @@ namespace Bnn.Nano.Runtime.Kernels
         /// (table[16g + m] = Σ_j (bit j of m ? +x_j : -x_j)); each output then reads one entry per 4 inputs, indexed by
         /// its 4 weight bits. About 48.5 IL ops per input to build plus 4.25 per input and output, against 22.2 for the
         /// reference: it wins from about 3 outputs up (docs/cost-model.md). Scratch: <paramref name="table"/> of at
-        /// least <see cref="TableLength"/> entries; |entry| ≤ 512, so short suffices.
+        /// least <see cref="TableLength"/> entries; |entry| ≤ 4·255 = 1020, so short suffices.
         /// </summary>
         public static void PartialSumTable(byte[] input, bool signedInput, int inputCount, ulong[] weights, int wordsPerRow, int outputs, short[] table, int[] dots)
         {

@@ -39,6 +39,8 @@ namespace Bnn.Nano.Runtime.Model
                 throw new BnnException("layer table (" + layerCount.ToString() + " records) runs past the end of the blob");
             }
 
+            RamBudget budget = new RamBudget(maxRamBytes);
+            budget.Reserve((long)ReadCount(blob, BlobFormat.ArenaWordsAt, "arena words") * 8, "the activation arena");
             ModelBuilder builder = new ModelBuilder(
                 ReadU16(blob, BlobFormat.InputHeightAt),
                 ReadU16(blob, BlobFormat.InputWidthAt),
@@ -48,7 +50,7 @@ namespace Bnn.Nano.Runtime.Model
                 layerCount);
             for (int i = 0; i < layerCount; i++)
             {
-                ReadLayer(blob, BlobFormat.HeaderSize + (i * BlobFormat.RecordSize), i, dataStart, builder);
+                ReadLayer(blob, BlobFormat.HeaderSize + (i * BlobFormat.RecordSize), i, dataStart, builder, budget);
             }
 
             BnnModel model = builder.Build();
@@ -57,11 +59,7 @@ namespace Bnn.Nano.Runtime.Model
                 throw new BnnException("header declares " + classCount.ToString() + " classes but the last layer has " + model.ClassCount.ToString() + " outputs");
             }
 
-            if (maxRamBytes > 0 && model.RamBytes > maxRamBytes)
-            {
-                throw new BnnException("model needs " + model.RamBytes.ToString() + " bytes of RAM, more than the limit of " + maxRamBytes.ToString());
-            }
-
+            budget.Check(model.RamBytes);
             return model;
         }
 
@@ -108,7 +106,7 @@ namespace Bnn.Nano.Runtime.Model
             }
         }
 
-        private static void ReadLayer(byte[] blob, int at, int index, int dataStart, ModelBuilder builder)
+        private static void ReadLayer(byte[] blob, int at, int index, int dataStart, ModelBuilder builder, RamBudget budget)
         {
             int kind = blob[at + BlobFormat.KindAt];
             string where = "layer " + index.ToString() + " (" + LayerKind.Name(kind) + "): ";
@@ -161,6 +159,12 @@ namespace Bnn.Nano.Runtime.Model
             int weightsLength = ReadSectionLength(blob, at, BlobFormat.WeightsLengthAt, weightsAt, where + "weights");
             int paramsAt = ReadSection(blob, at + BlobFormat.ParamsAt, dataStart, where + "parameters");
             int paramsLength = ReadSectionLength(blob, at, BlobFormat.ParamsLengthAt, paramsAt, where + "parameters");
+
+            // Refuse before allocating: binary weights grow at most 2x (uint32 → ulong groups), head weights are laid
+            // out at the input's bit positions.
+            long headSlots = (long)outChannels * height * width * (((long)channels + 63) >> 6) * 64;
+            budget.Reserve(kind == LayerKind.Int8DenseHead ? headSlots + weightsLength : 2L * weightsLength, where + "weights");
+            budget.Reserve(paramsLength, where + "parameters");
             switch (kind)
             {
                 case LayerKind.Int8Dense:
@@ -205,6 +209,35 @@ namespace Bnn.Nano.Runtime.Model
         /// Binary weight rows: each row holds <paramref name="groups"/> groups of <paramref name="channels"/> bits, each
         /// group stored as ceil(channels/32) uint32 words and held by the runtime as ceil(channels/64) ulongs, low word first.
         /// </summary>
+        /// <summary>Running total of the bytes a load allocates, refused as soon as it passes the limit (0: none).</summary>
+        private sealed class RamBudget
+        {
+            private readonly long _limit;
+            private long _used;
+
+            public RamBudget(int limit)
+            {
+                _limit = limit;
+            }
+
+            public void Reserve(long bytes, string what)
+            {
+                _used += bytes;
+                if (_limit > 0 && _used > _limit)
+                {
+                    throw new BnnException("model needs more than the RAM limit of " + _limit.ToString() + " bytes (reached at " + what + ")");
+                }
+            }
+
+            public void Check(int ramBytes)
+            {
+                if (_limit > 0 && ramBytes > _limit)
+                {
+                    throw new BnnException("model needs " + ramBytes.ToString() + " bytes of RAM, more than the limit of " + _limit.ToString());
+                }
+            }
+        }
+
         private static ulong[] ReadBitRows(byte[] blob, int at, int length, int rows, int groups, long channels, string where)
         {
             if (channels < 1 || channels > ModelBuilder.MaxUnits)

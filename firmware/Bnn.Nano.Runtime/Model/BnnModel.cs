@@ -194,11 +194,11 @@ namespace Bnn.Nano.Runtime.Model
                         MaxPoolBitsKernels.Run(arena, layer.InputOffset, layer.Geometry, arena, layer.OutputOffset);
                         break;
                     case LayerKind.BinaryDense:
-                        BinaryDotKernels.HarleySealU64(arena, layer.InputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
+                        BinaryDots(layer, arena, dots);
                         OutputStages.ThresholdPack(dots, layer.Thresholds, layer.OutChannels, arena, layer.OutputOffset);
                         break;
                     case LayerKind.BinaryDenseScores:
-                        BinaryDotKernels.HarleySealU64(arena, layer.InputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
+                        BinaryDots(layer, arena, dots);
                         OutputStages.AffineScores(dots, layer.Scales, layer.Biases, layer.OutChannels, _scores);
                         return OutputStages.ArgMax(_scores, layer.OutChannels);
                     default:
@@ -225,6 +225,18 @@ namespace Bnn.Nano.Runtime.Model
             }
 
             System.Array.Copy(_arena, layer.OutputOffset, destination, 0, layer.OutputWords);
+        }
+
+        private static void BinaryDots(Layer layer, ulong[] arena, int[] dots)
+        {
+            if (CostModel.HarleySealPays(layer.WordsPerRow))
+            {
+                BinaryDotKernels.HarleySealU64(arena, layer.InputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
+            }
+            else
+            {
+                BinaryDotKernels.SwarU64(arena, layer.InputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
+            }
         }
 
         private static int Length(System.Array array)

@@ -144,7 +144,7 @@ namespace Bnn.Nano.Runtime.Model
         {
             Layer layer = Begin(LayerKind.Int8DenseHead, 1, 1, outputs, null);
             string at = Where(layer);
-            if (weights == null || weights.Length != outputs * layer.Inputs)
+            if (weights == null || weights.Length != (long)outputs * layer.Inputs)
             {
                 throw new BnnException(at + "head weights must hold " + (outputs * layer.Inputs).ToString() + " values (" + outputs.ToString() + " rows of " + layer.Inputs.ToString() + ")");
             }

@@ -39,8 +39,8 @@ public sealed record ModelReport(IReadOnlyList<LayerReport> Layers, int FlashByt
             int flash = BlobFormat.RecordSize
                 + BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(record + BlobFormat.WeightsLengthAt))
                 + BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(record + BlobFormat.ParamsLengthAt));
-            (string kernel, long ops, double ilPerOp, bool int8) = Cost(layer);
-            long il = (long)(ops * ilPerOp);
+            (string kernel, long ops, double ilEstimate, bool int8) = Cost(layer);
+            long il = (long)ilEstimate;
             ilOps += il;
             if (int8)
             {
@@ -58,33 +58,64 @@ public sealed record ModelReport(IReadOnlyList<LayerReport> Layers, int FlashByt
         return new ModelReport(rows, blob.Length, runtime.ConstantBytes, runtime.WorkingBytes, runtime.RamBytes, binaryOps, int8Ops, ilOps);
     }
 
-    /// <summary>Kernel, operation count and IL instructions per operation on the interpreter (docs/cost-model.md).</summary>
-    private static (string Kernel, long Ops, double IlPerOp, bool Int8) Cost(Layer layer)
+    /// <summary>
+    /// Kernel, operation count and IL instructions per inference on the interpreter, from the per-loop IL counts of
+    /// the Release device build (benchmarks/kernel-il-costs.md, docs/cost-model.md). Estimates, not measurements.
+    /// </summary>
+    private static (string Kernel, long Ops, double Il, bool Int8) Cost(Layer layer)
     {
         long pixels = (long)layer.OutHeight * layer.OutWidth;
+        int outC = layer.OutChannels;
         switch (layer.Kind)
         {
             case LayerKind.Int8Dense:
                 {
-                    long ops = (long)layer.Inputs * layer.OutChannels;
-                    bool table = CostModel.PartialSumTablePays(layer.OutChannels);
-                    return table
-                        ? ("PartialSumTable", ops, (48.5 + (4.25 * layer.OutChannels)) / layer.OutChannels, true)
-                        : ("Reference", ops, 22.2, true);
+                    long ops = (long)layer.Inputs * outC;
+                    bool table = CostModel.PartialSumTablePays(outC);
+                    double il = table ? (layer.Inputs * (61.25 + (6.75 * outC))) : 46.0 * ops;
+                    return (table ? "PartialSumTable" : "Reference", ops, il + (22.0 * outC), true);
                 }
 
             case LayerKind.InputThreshold:
-                return ("Threshold", layer.Inputs, 8, true);
+                return ("Threshold", layer.Inputs, 12.0 * layer.Inputs, true);
             case LayerKind.Int8Conv2d:
-                return ("Reference", pixels * layer.OutChannels * layer.Geometry.KernelHeight * layer.Geometry.KernelWidth * layer.InChannels, 22.2, true);
+                {
+                    long window = (long)layer.Geometry.KernelHeight * layer.Geometry.KernelWidth * layer.InChannels;
+                    bool table = CostModel.Int8ConvPartialSumTablePays(outC);
+                    double perPixel = table ? (window * (70 + (3.2 * outC))) : 46.0 * window * outC;
+                    return (table ? "Im2ColPartialSumTable" : "Reference", pixels * window * outC, pixels * (perPixel + (22.0 * outC)), true);
+                }
+
             case LayerKind.BinaryConv2d:
-                return ("Reference", pixels * layer.OutChannels * layer.Geometry.KernelHeight * layer.Geometry.KernelWidth * layer.InChannels, 25.2 / 32, false);
+                {
+                    int patchWords = layer.WordsPerRow;
+                    long window = (long)layer.Geometry.KernelHeight * layer.Geometry.KernelWidth * layer.InChannels;
+                    return ("Im2ColHarleySealU64", pixels * window * outC, pixels * ((DotIl(patchWords) * outC) + (21.0 * layer.Geometry.KernelHeight) + (22.0 * outC)), false);
+                }
+
             case LayerKind.MaxPool2d:
-                return ("OrWords", pixels * ((layer.OutChannels + 63) >> 6) * layer.Geometry.KernelHeight * layer.Geometry.KernelWidth, 10, false);
+                {
+                    long tapWords = pixels * ((outC + 63) >> 6) * layer.Geometry.KernelHeight * layer.Geometry.KernelWidth;
+                    return ("OrWords", tapWords, 13.0 * tapWords, false);
+                }
+
             case LayerKind.Int8DenseHead:
-                return ("Reference", (long)layer.InputWords * 64 * layer.OutChannels, 10, true);
+                {
+                    long bits = (long)layer.InputWords * 64;
+                    return ("NibbleSwitch", bits * outC, 7.5 * bits * outC, true);
+                }
+
             default:
-                return ("HarleySealU64", (long)layer.Inputs * layer.OutChannels, 17.6 / 32, false);
+                {
+                    int words = layer.WordsPerRow;
+                    string kernel = CostModel.HarleySealPays(words) ? "HarleySealU64" : "SwarU64";
+                    return (kernel, (long)layer.Inputs * outC, (DotIl(words) + 22.0) * outC, false);
+                }
         }
     }
+
+    /// <summary>IL ops of one binary dot product over a row of <paramref name="words"/> 64-bit words.</summary>
+    private static double DotIl(int words) => CostModel.HarleySealPays(words)
+        ? 160 + (250 * (words / 8)) + (54 * (words % 8))
+        : 24 + (54 * words);
 }

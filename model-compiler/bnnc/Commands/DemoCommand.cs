@@ -1,0 +1,50 @@
+using System.CommandLine;
+using System.IO;
+using Bnn.Nano.Compiler;
+using Bnn.Nano.Compiler.Data;
+using Bnn.Nano.Compiler.Emit;
+using Bnn.Nano.Compiler.Evaluation;
+using Bnn.Nano.Compiler.Ir;
+using Bnn.Nano.Runtime.Model;
+using Spectre.Console;
+
+namespace Bnn.Nano.Cli.Commands;
+
+/// <summary>`bnnc demo`: generate, train, compile, run, summarise; no download.</summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        Option<DirectoryInfo> output = new("--out", "-o") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("bnn-demo") };
+        Option<int> seed = new("--seed") { Description = "seed of the data and of training", DefaultValueFactory = _ => 1 };
+        Option<bool> force = new("--force") { Description = "replace files left by an earlier demo" };
+        Command command = new("demo", "Train a binarized gesture classifier on built-in synthetic motion data, compile it, run it in the runtime and summarise");
+        command.Options.Add(output);
+        command.Options.Add(seed);
+        command.Options.Add(force);
+        command.SetAction(parse => Ui.Guard(() =>
+        {
+            int s = parse.GetValue(seed);
+            OutputFolder folder = new(parse.GetValue(output)!.FullName, parse.GetValue(force));
+            const string networkFile = "network.json";
+            string tables = GestureDemo.ClassName + ".g.cs";
+            folder.EnsureWritable(networkFile, ModelArtifacts.BlobFileName, tables, ModelArtifacts.ReportMarkdownFileName, ModelArtifacts.ReportJsonFileName);
+
+            (Dataset train, Dataset test) = GestureDemo.Split(s);
+            AnsiConsole.MarkupLine(Ui.Culture, $"synthetic gestures (seed {s}): {train.Count:N0} training windows, {test.Count:N0} test windows from {GestureDemo.TestPersons} people never seen in training");
+            BnnNetwork network = TrainCommand.Train(train, GestureDemo.TrainingOptions(s));
+            ModelArtifacts artifacts = ModelArtifacts.Build(network, "Bnn.Nano.Models", GestureDemo.ClassName);
+            BnnModel model = BlobReader.Load(artifacts.Blob);
+            EvaluationResult result = Ui.WithProgress("running the blob", p => ModelEvaluator.Evaluate(model, test, network, p));
+
+            folder.Write(networkFile, NetworkFile.Serialize(network));
+            artifacts.WriteTo(folder, result, test.Name);
+            Ui.LayerTable(artifacts.Report);
+            Ui.Evaluation(result, test.Name);
+            Ui.Written(folder);
+            AnsiConsole.MarkupLine(Ui.Culture, $"[bold]accuracy {result.Accuracy * 100:F2}%, flash bytes {artifacts.Report.FlashBytes:N0}, arena bytes {artifacts.Report.ArenaBytes:N0}, agreement {result.Agreement!.Value * 100:F2}%[/]");
+            return 0;
+        }));
+        return command;
+    }
+}

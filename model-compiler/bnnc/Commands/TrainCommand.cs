@@ -1,0 +1,92 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using System.Linq;
+using Bnn.Nano.Compiler.Data;
+using Bnn.Nano.Compiler.Emit;
+using Bnn.Nano.Compiler.Ir;
+using Bnn.Nano.Compiler.Training;
+using Spectre.Console;
+
+namespace Bnn.Nano.Cli.Commands;
+
+/// <summary>`bnnc train --data NAME --out network.json`: trains a binarized MLP.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        Option<string> data = new("--data", "-d") { Description = "training data set: " + DataCatalog.Help, Required = true };
+        Option<string?> validation = new("--validation") { Description = "data set to report accuracy on after each epoch" };
+        Option<FileInfo> output = new("--out", "-o") { Description = "where to write the trained network (JSON)", Required = true };
+        Option<string> hidden = new("--hidden") { Description = "hidden layer widths, comma-separated", DefaultValueFactory = _ => "128,128" };
+        Option<int> epochs = new("--epochs") { Description = "training epochs", DefaultValueFactory = _ => new TrainingOptions().Epochs };
+        Option<int> batch = new("--batch") { Description = "batch size", DefaultValueFactory = _ => new TrainingOptions().BatchSize };
+        Option<float> rate = new("--lr") { Description = "Adam learning rate", DefaultValueFactory = _ => new TrainingOptions().LearningRate };
+        Option<int> seed = new("--seed") { Description = "seed of every random choice (same seed, same network)", DefaultValueFactory = _ => 1 };
+        Option<bool> force = new("--force") { Description = "replace an existing output file" };
+        Command command = new("train", "Train a binarized MLP (sign weights and activations, straight-through estimator, batch norm, Adam)");
+        foreach (Option option in new Option[] { data, validation, output, hidden, epochs, batch, rate, seed, force })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(parse => Ui.Guard(() =>
+        {
+            FileInfo target = parse.GetValue(output)!;
+            OutputFolder folder = new(target.DirectoryName ?? ".", parse.GetValue(force));
+            folder.EnsureWritable(target.Name);
+            Dataset train = DataCatalog.Load(parse.GetValue(data)!);
+            string? validationName = parse.GetValue(validation);
+            TrainingOptions options = new()
+            {
+                HiddenSizes = ParseWidths(parse.GetValue(hidden)!),
+                Epochs = parse.GetValue(epochs),
+                BatchSize = parse.GetValue(batch),
+                LearningRate = parse.GetValue(rate),
+                Seed = parse.GetValue(seed),
+                Validation = validationName == null ? null : DataCatalog.Load(validationName),
+            };
+            BnnNetwork network = Train(train, options);
+            folder.Write(target.Name, NetworkFile.Serialize(network));
+            Ui.Written(folder);
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Trains under a progress bar with the loss and accuracy of the last epoch.</summary>
+    public static BnnNetwork Train(Dataset train, TrainingOptions options)
+    {
+        AnsiConsole.MarkupLine(Ui.Culture, $"training on [bold]{Markup.Escape(train.Name)}[/]: {train.Count:N0} samples, {train.FeatureCount} features, {train.ClassCount} classes; hidden {string.Join(",", options.HiddenSizes)}, {options.Epochs} epochs, seed {options.Seed}");
+        TrainingProgress? last = null;
+        BnnNetwork network = Ui.WithProgress("training", p => BinaryMlpTrainer.Train(train, options, new InlineProgress(t =>
+        {
+            last = t;
+            p.Report(t.Epoch / (double)t.TotalEpochs);
+        })));
+        if (last != null)
+        {
+            string validation = last.ValidationAccuracy is double v ? $", validation accuracy {v * 100:F2}%" : string.Empty;
+            AnsiConsole.MarkupLine(Ui.Culture, $"trained in {last.Elapsed.TotalSeconds:F1} s: loss {last.TrainLoss:F4}, training accuracy {last.TrainAccuracy * 100:F2}%{validation}");
+        }
+
+        return network;
+    }
+
+    private static int[] ParseWidths(string text)
+    {
+        try
+        {
+            return [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, Ui.Culture))];
+        }
+        catch (FormatException)
+        {
+            throw new ArgumentException($"--hidden '{text}' is not a comma-separated list of widths");
+        }
+    }
+
+    private sealed class InlineProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}

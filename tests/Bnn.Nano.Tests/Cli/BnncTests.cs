@@ -1,0 +1,98 @@
+using System;
+using System.IO;
+using Bnn.Nano.Cli;
+using Spectre.Console;
+using Xunit;
+
+namespace Bnn.Nano.Tests.Cli;
+
+/// <summary>The bnnc commands end to end, in process, with the console captured.</summary>
+public sealed class BnncTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "bnnc-test-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void demo_prints_accuracy_sizes_and_full_agreement_then_inspect_and_run_read_its_blob()
+    {
+        string demo = Path.Combine(_folder, "demo");
+        (int code, string output) = Bnnc("demo", "--out", demo);
+        Assert.True(code == 0, output);
+        Assert.Contains("agreement 100.00%", output, StringComparison.Ordinal);
+        Assert.Matches(@"accuracy \d+\.\d\d%, flash bytes [\d,]+, arena bytes [\d,]+", output);
+        foreach (string file in new[] { "network.json", "model.bnn", "GestureModel.g.cs", "report.md", "report.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(demo, file)), file);
+        }
+
+        (code, output) = Bnnc("inspect", Path.Combine(demo, "model.bnn"));
+        Assert.True(code == 0, output);
+        Assert.Contains("SwarU64", output, StringComparison.Ordinal);
+
+        (code, output) = Bnnc("run", Path.Combine(demo, "model.bnn"), "--data", "gestures-test", "--network", Path.Combine(demo, "network.json"));
+        Assert.True(code == 0, output);
+        Assert.Contains("agreement 100.00%", output, StringComparison.Ordinal);
+        Assert.Contains("bytes allocated per inference 0", output, StringComparison.Ordinal);
+
+        // A second demo into the same folder must not overwrite anything without --force.
+        byte[] blob = File.ReadAllBytes(Path.Combine(demo, "model.bnn"));
+        (code, output) = Bnnc("demo", "--out", demo);
+        Assert.Equal(1, code);
+        Assert.Contains("--force", output, StringComparison.Ordinal);
+        Assert.Equal(blob, File.ReadAllBytes(Path.Combine(demo, "model.bnn")));
+
+        // compile from the saved network reproduces the demo's blob byte for byte.
+        string compiled = Path.Combine(_folder, "compiled");
+        (code, output) = Bnnc("compile", Path.Combine(demo, "network.json"), "--out", compiled, "--class", "GestureModel");
+        Assert.True(code == 0, output);
+        Assert.Equal(blob, File.ReadAllBytes(Path.Combine(compiled, "model.bnn")));
+    }
+
+    [Fact]
+    public void bad_inputs_give_one_clear_error_line_and_exit_code_1()
+    {
+        Directory.CreateDirectory(_folder);
+        string corrupt = Path.Combine(_folder, "corrupt.bnn");
+        File.WriteAllBytes(corrupt, new byte[100]);
+        (int code, string output) = Bnnc("inspect", corrupt);
+        Assert.Equal(1, code);
+        Assert.Contains("error:", output, StringComparison.Ordinal);
+        Assert.Contains("magic", output, StringComparison.Ordinal);
+
+        (code, output) = Bnnc("inspect", Path.Combine(_folder, "missing.bnn"));
+        Assert.Equal(1, code);
+        Assert.Contains("does not exist", output, StringComparison.Ordinal);
+
+        (code, output) = Bnnc("compile", corrupt, "--out", _folder);
+        Assert.Equal(1, code);
+        Assert.Contains("not a valid Bnn.Nano network file", output, StringComparison.Ordinal);
+
+        (code, output) = Bnnc("train", "--data", "no-such-data", "--out", Path.Combine(_folder, "n.json"));
+        Assert.Equal(1, code);
+        Assert.Contains("unknown data set", output, StringComparison.Ordinal);
+    }
+
+    private static (int Code, string Output) Bnnc(params string[] args)
+    {
+        StringWriter writer = new();
+        IAnsiConsole previous = AnsiConsole.Console;
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
+        AnsiConsole.Profile.Width = 200;
+        try
+        {
+            int code = Program.Main(args);
+            return (code, writer.ToString());
+        }
+        finally
+        {
+            AnsiConsole.Console = previous;
+        }
+    }
+}
