@@ -391,7 +391,7 @@ public static class SyntheticGestures
         double value = 0;
         if (t >= at - approach && t < at)
         {
-            value -= 0.25 * strength * Math.Sin(Math.PI * (t - at + approach) / approach);
+            value -= 0.4 * strength * Math.Sin(Math.PI * (t - at + approach) / approach);
         }
 
         if (t >= at)

@@ -47,26 +47,37 @@ public static class ReportWriter
             s.AppendLine(c, $"- bytes allocated per inference: {evaluation.AllocatedBytesPerInference:F0}");
             s.AppendLine(c, $"- host time per inference: {evaluation.HostTimePerInference.TotalMicroseconds:F1} µs");
             s.AppendLine();
-            s.AppendLine("Confusion matrix (rows: truth, columns: predicted):");
-            s.AppendLine();
-            s.Append("| |");
-            foreach (string name in model.ClassNames)
+            s.Append(ConfusionTable(model.ClassNames, evaluation.Confusion));
+        }
+
+        return s.ToString();
+    }
+
+    /// <summary>A confusion matrix as a Markdown table (rows: truth, columns: predicted).</summary>
+    public static string ConfusionTable(System.Collections.Generic.IReadOnlyList<string> classNames, int[] confusion)
+    {
+        CultureInfo c = CultureInfo.InvariantCulture;
+        int classes = classNames.Count;
+        StringBuilder s = new();
+        s.AppendLine("Confusion matrix (rows: truth, columns: predicted):");
+        s.AppendLine();
+        s.Append("| |");
+        foreach (string name in classNames)
+        {
+            s.Append(' ').Append(name).Append(" |");
+        }
+
+        s.AppendLine();
+        s.Append("|---|").AppendLine(string.Concat(System.Linq.Enumerable.Repeat("---:|", classes)));
+        for (int t = 0; t < classes; t++)
+        {
+            s.Append("| ").Append(classNames[t]).Append(" |");
+            for (int p = 0; p < classes; p++)
             {
-                s.Append(' ').Append(name).Append(" |");
+                s.Append(' ').Append(confusion[(t * classes) + p].ToString(c)).Append(" |");
             }
 
             s.AppendLine();
-            s.Append("|---|").AppendLine(string.Concat(System.Linq.Enumerable.Repeat("---:|", model.ClassCount)));
-            for (int t = 0; t < model.ClassCount; t++)
-            {
-                s.Append("| ").Append(model.ClassNames[t]).Append(" |");
-                for (int p = 0; p < model.ClassCount; p++)
-                {
-                    s.Append(' ').Append(evaluation.Confusion[(t * model.ClassCount) + p].ToString(c)).Append(" |");
-                }
-
-                s.AppendLine();
-            }
         }
 
         return s.ToString();

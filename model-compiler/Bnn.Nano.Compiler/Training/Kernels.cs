@@ -49,27 +49,62 @@ internal static class Kernels
         return sum;
     }
 
-    /// <summary>y[i] += alpha·x[i] (product rounded, then sum rounded: identical in every lane width).</summary>
-    public static void Axpy(float alpha, ReadOnlySpan<float> x, Span<float> y)
+    /// <summary>
+    /// destination[j] = Σ_r coefficients[r·stride] · rows[r·length + j] for r = 0, 1, …, count - 1 in that order,
+    /// starting from 0 (each product rounded, then each sum: the same bits as the scalar loop), with the destination
+    /// held in registers 16 floats at a time.
+    /// </summary>
+    public static void WeightedRowSum(ReadOnlySpan<float> coefficients, int stride, ReadOnlySpan<float> rows, int count, Span<float> destination)
     {
-        int n = x.Length;
-        if (y.Length != n)
+        int length = destination.Length;
+        if (count < 1 || coefficients.Length < ((count - 1) * stride) + 1 || rows.Length < count * length)
         {
-            throw new ArgumentException("lengths differ");
+            throw new ArgumentException("spans too short");
         }
 
-        ref float rx = ref MemoryMarshal.GetReference(x);
-        ref float ry = ref MemoryMarshal.GetReference(y);
-        var va = Vector128.Create(alpha);
-        int i = 0;
-        for (; i <= n - 4; i += 4)
+        ref float rc = ref MemoryMarshal.GetReference(coefficients);
+        ref float rr = ref MemoryMarshal.GetReference(rows);
+        ref float rd = ref MemoryMarshal.GetReference(destination);
+        int j = 0;
+        for (; j <= length - 16; j += 16)
         {
-            (Vector128.LoadUnsafe(ref ry, (nuint)i) + (Vector128.LoadUnsafe(ref rx, (nuint)i) * va)).StoreUnsafe(ref ry, (nuint)i);
+            Vector128<float> a0 = Vector128<float>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            for (int r = 0; r < count; r++)
+            {
+                var c = Vector128.Create(Unsafe.Add(ref rc, r * stride));
+                nuint at = (nuint)((r * length) + j);
+                a0 += Vector128.LoadUnsafe(ref rr, at) * c;
+                a1 += Vector128.LoadUnsafe(ref rr, at + 4) * c;
+                a2 += Vector128.LoadUnsafe(ref rr, at + 8) * c;
+                a3 += Vector128.LoadUnsafe(ref rr, at + 12) * c;
+            }
+
+            a0.StoreUnsafe(ref rd, (nuint)j);
+            a1.StoreUnsafe(ref rd, (nuint)(j + 4));
+            a2.StoreUnsafe(ref rd, (nuint)(j + 8));
+            a3.StoreUnsafe(ref rd, (nuint)(j + 12));
         }
 
-        for (; i < n; i++)
+        for (; j <= length - 4; j += 4)
         {
-            Unsafe.Add(ref ry, i) += alpha * Unsafe.Add(ref rx, i);
+            Vector128<float> a0 = Vector128<float>.Zero;
+            for (int r = 0; r < count; r++)
+            {
+                a0 += Vector128.LoadUnsafe(ref rr, (nuint)((r * length) + j)) * Vector128.Create(Unsafe.Add(ref rc, r * stride));
+            }
+
+            a0.StoreUnsafe(ref rd, (nuint)j);
+        }
+
+        for (; j < length; j++)
+        {
+            float a = 0f;
+            for (int r = 0; r < count; r++)
+            {
+                a += Unsafe.Add(ref rc, r * stride) * Unsafe.Add(ref rr, (r * length) + j);
+            }
+
+            Unsafe.Add(ref rd, j) = a;
         }
     }
 

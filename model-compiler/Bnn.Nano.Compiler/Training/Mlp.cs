@@ -233,12 +233,8 @@ internal sealed class Mlp
             {
                 for (int o = start; o < end; o++)
                 {
-                    Span<float> g = gw.AsSpan(o * nIn, nIn);
-                    g.Clear();
-                    for (int b = 0; b < rows; b++)
-                    {
-                        Kernels.Axpy(dz[(b * nOut) + o], input.AsSpan(b * nIn, nIn), g);
-                    }
+                    // dW[o, :] = Σ_b dZ[b, o] · input[b, :], samples in order.
+                    Kernels.WeightedRowSum(dz.AsSpan(o), nOut, input.AsSpan(0, rows * nIn), rows, gw.AsSpan(o * nIn, nIn));
                 }
             });
 
@@ -249,12 +245,8 @@ internal sealed class Mlp
                 {
                     for (int b = start; b < end; b++)
                     {
-                        Span<float> d = dIn.AsSpan(b * nIn, nIn);
-                        d.Clear();
-                        for (int o = 0; o < nOut; o++)
-                        {
-                            Kernels.Axpy(dz[(b * nOut) + o], w.AsSpan(o * nIn, nIn), d);
-                        }
+                        // dIn[b, :] = Σ_o dZ[b, o] · W[o, :], outputs in order.
+                        Kernels.WeightedRowSum(dz.AsSpan(b * nOut, nOut), 1, w, nOut, dIn.AsSpan(b * nIn, nIn));
                     }
                 });
             }

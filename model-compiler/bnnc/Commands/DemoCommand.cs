@@ -28,16 +28,17 @@ internal static class DemoCommand
             OutputFolder folder = new(parse.GetValue(output)!.FullName, parse.GetValue(force));
             const string networkFile = "network.json";
             string tables = GestureDemo.ClassName + ".g.cs";
-            folder.EnsureWritable(networkFile, ModelArtifacts.BlobFileName, tables, ModelArtifacts.ReportMarkdownFileName, ModelArtifacts.ReportJsonFileName);
+            folder.EnsureWritable(networkFile, "network.curve.png", ModelArtifacts.BlobFileName, tables, ModelArtifacts.ReportMarkdownFileName, ModelArtifacts.ReportJsonFileName);
 
             (Dataset train, Dataset test) = GestureDemo.Split(s);
             AnsiConsole.MarkupLine(Ui.Culture, $"synthetic gestures (seed {s}): {train.Count:N0} training windows, {test.Count:N0} test windows from {GestureDemo.TestPersons} people never seen in training");
-            BnnNetwork network = TrainCommand.Train(train, GestureDemo.TrainingOptions(s));
+            (BnnNetwork network, System.Collections.Generic.IReadOnlyList<Bnn.Nano.Compiler.Training.TrainingProgress> epochs) = TrainCommand.Train(train, GestureDemo.TrainingOptions(s));
             ModelArtifacts artifacts = ModelArtifacts.Build(network, "Bnn.Nano.Models", GestureDemo.ClassName);
             BnnModel model = BlobReader.Load(artifacts.Blob);
             EvaluationResult result = Ui.WithProgress("running the blob", p => ModelEvaluator.Evaluate(model, test, network, p));
 
             folder.Write(networkFile, NetworkFile.Serialize(network));
+            folder.Write("network.curve.png", TrainingCurvePlot.Render(epochs, "gesture demo"));
             artifacts.WriteTo(folder, result, test.Name);
             Ui.LayerTable(artifacts.Report);
             Ui.Evaluation(result, test.Name);

@@ -1,11 +1,15 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
 using System.Linq;
 using Bnn.Nano.Compiler.Data;
 using Bnn.Nano.Compiler.Emit;
+using Bnn.Nano.Compiler.Evaluation;
 using Bnn.Nano.Compiler.Ir;
+using Bnn.Nano.Compiler.Passes;
 using Bnn.Nano.Compiler.Training;
+using Bnn.Nano.Runtime.Model;
 using Spectre.Console;
 
 namespace Bnn.Nano.Cli.Commands;
@@ -46,22 +50,36 @@ internal static class TrainCommand
                 Seed = parse.GetValue(seed),
                 Validation = validationName == null ? null : DataCatalog.Load(validationName),
             };
-            BnnNetwork network = Train(train, options);
+            string stem = Path.GetFileNameWithoutExtension(target.Name);
+            folder.EnsureWritable(target.Name, stem + ".curve.png", stem + ".confusion.md");
+            (BnnNetwork network, IReadOnlyList<TrainingProgress> history) = Train(train, options);
             folder.Write(target.Name, NetworkFile.Serialize(network));
+            WriteCurveAndConfusion(folder, stem, network, history, options.Validation ?? train);
             Ui.Written(folder);
             return 0;
         }));
         return command;
     }
 
-    /// <summary>Trains under a progress bar with the loss and accuracy of the last epoch.</summary>
-    public static BnnNetwork Train(Dataset train, TrainingOptions options)
+    /// <summary>Writes the training curve (PNG) and the confusion matrix of the compiled model on <paramref name="data"/>.</summary>
+    public static void WriteCurveAndConfusion(OutputFolder folder, string stem, BnnNetwork network, IReadOnlyList<TrainingProgress> epochs, Dataset data)
     {
+        folder.Write(stem + ".curve.png", TrainingCurvePlot.Render(epochs, stem));
+        BnnModel model = BlobReader.Load(BlobWriter.Write(ModelCompiler.Compile(network)));
+        EvaluationResult result = Ui.WithProgress("confusion matrix", p => ModelEvaluator.Evaluate(model, data, null, p));
+        folder.Write(stem + ".confusion.md", $"# {stem} on {data.Name}\n\nAccuracy {result.Accuracy * 100:F2}% ({result.Samples} samples).\n\n" + ReportWriter.ConfusionTable(network.ClassNames, result.Confusion));
+    }
+
+    /// <summary>Trains under a progress bar and reports the last epoch; returns the network and every epoch's numbers.</summary>
+    public static (BnnNetwork Network, IReadOnlyList<TrainingProgress> Epochs) Train(Dataset train, TrainingOptions options)
+    {
+        List<TrainingProgress> epochs = [];
         AnsiConsole.MarkupLine(Ui.Culture, $"training on [bold]{Markup.Escape(train.Name)}[/]: {train.Count:N0} samples, {train.FeatureCount} features, {train.ClassCount} classes; hidden {string.Join(",", options.HiddenSizes)}, {options.Epochs} epochs, seed {options.Seed}");
         TrainingProgress? last = null;
         BnnNetwork network = Ui.WithProgress("training", p => BinaryMlpTrainer.Train(train, options, new InlineProgress(t =>
         {
             last = t;
+            epochs.Add(t);
             p.Report(t.Epoch / (double)t.TotalEpochs);
         })));
         if (last != null)
@@ -70,7 +88,7 @@ internal static class TrainCommand
             AnsiConsole.MarkupLine(Ui.Culture, $"trained in {last.Elapsed.TotalSeconds:F1} s: loss {last.TrainLoss:F4}, training accuracy {last.TrainAccuracy * 100:F2}%{validation}");
         }
 
-        return network;
+        return (network, epochs);
     }
 
     private static int[] ParseWidths(string text)
