@@ -1,0 +1,89 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using Bnn.Nano.Compiler;
+using Bnn.Nano.Compiler.Data;
+using Bnn.Nano.Compiler.Emit;
+using Bnn.Nano.Compiler.Evaluation;
+using Bnn.Nano.Compiler.Ir;
+using Bnn.Nano.Compiler.Training;
+using Bnn.Nano.Runtime.Model;
+
+namespace Bnn.Nano.Benchmarks;
+
+/// <summary>A named benchmark: how to get the model and its test data, measured by <see cref="Recipes.Measure"/>.</summary>
+public sealed record Recipe(string Name, Func<BenchmarkResult> Run);
+
+/// <summary>The benchmark models. Every random choice is seeded: a rerun reproduces the table up to host timings.</summary>
+public static class Recipes
+{
+    public static IReadOnlyList<Recipe> All { get; } =
+    [
+        new("gestures-mlp", GesturesMlp),
+        new("fashion-mnist-mlp", FashionMlp),
+    ];
+
+    private static BenchmarkResult GesturesMlp()
+    {
+        (Dataset train, Dataset test) = GestureDemo.Split();
+        return TrainMlp("gestures-mlp", train, test, GestureDemo.TrainingOptions(), "synthetic gestures, 8 held-out people; the `bnnc demo` model");
+    }
+
+    private static BenchmarkResult FashionMlp()
+    {
+        Dataset train = MnistDatasets.LoadFashionMnist("train");
+        Dataset test = MnistDatasets.LoadFashionMnist("test");
+        TrainingOptions options = new() { HiddenSizes = [256, 256], Epochs = 12, BatchSize = 100, LearningRate = 0.005f, Seed = 1 };
+        return TrainMlp("fashion-mnist-mlp", train, test, options, "binary MLP, 8-bit first layer on raw pixels; target ≥ 86.0%");
+    }
+
+    private static BenchmarkResult TrainMlp(string name, Dataset train, Dataset test, TrainingOptions options, string notes)
+    {
+        long started = Stopwatch.GetTimestamp();
+        BnnNetwork network = BinaryMlpTrainer.Train(train, options, Log());
+        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        FloatBaseline baseline = BinaryMlpTrainer.TrainFloatBaseline(train, test, options);
+        string architecture = $"{train.FeatureCount}-{string.Join("-", options.HiddenSizes)}-{train.ClassCount}";
+        return Measure(name, test, network, architecture, baseline.TestAccuracy, seconds, notes);
+    }
+
+    /// <summary>Compiles, runs the blob over the test set beside the float reference, and fills one row.</summary>
+    public static BenchmarkResult Measure(string name, Dataset test, BnnNetwork network, string architecture, double? floatAccuracy, double trainingSeconds, string notes)
+    {
+        ModelArtifacts artifacts = ModelArtifacts.Build(network, "Bnn.Nano.Models", "BenchmarkModel");
+        BnnModel model = BlobReader.Load(artifacts.Blob);
+        EvaluationResult result = ModelEvaluator.Evaluate(model, test, network);
+        return new BenchmarkResult(
+            name,
+            test.Name,
+            architecture,
+            Parameters(network),
+            artifacts.Report.FlashBytes,
+            artifacts.Report.ArenaBytes,
+            artifacts.Report.RamBytes,
+            artifacts.Report.BinaryOps,
+            artifacts.Report.Int8Ops,
+            artifacts.Report.EstimatedIlOps,
+            result.Accuracy,
+            floatAccuracy,
+            result.Agreement!.Value,
+            result.HostTimePerInference.TotalMicroseconds,
+            result.AllocatedBytesPerInference,
+            trainingSeconds,
+            notes);
+    }
+
+    /// <summary>Weights and per-channel constants of the network.</summary>
+    public static long Parameters(BnnNetwork network) => network.Layers.Sum(l => l switch
+    {
+        DenseLayer d => (long)d.Weights.Length + (2L * d.Outputs),
+        Conv2dLayer c => (long)c.Weights.Length + (2L * c.OutChannels),
+        Int8HeadLayer h => (long)h.Weights.Length + h.Outputs,
+        InputThresholdLayer t => t.Thresholds.Length,
+        _ => 0L,
+    });
+
+    private static Progress<TrainingProgress> Log() => new(p => Console.WriteLine(
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"   epoch {p.Epoch}/{p.TotalEpochs}: loss {p.TrainLoss:F4}, train acc {p.TrainAccuracy * 100:F2}%, {p.Elapsed.TotalSeconds:F0} s")));
+}
