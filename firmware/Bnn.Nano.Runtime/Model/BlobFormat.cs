@@ -28,6 +28,10 @@ namespace Bnn.Nano.Runtime.Model
         public const int InputChannelsAt = 24;
         public const int ClassCountAt = 28;
         public const int ArenaWordsAt = 32;
+        public const int PropertyCountAt = 36;
+
+        /// <summary>Bytes of one model property (u16 key, u16 reserved, i32 value), stored after the layer table.</summary>
+        public const int PropertySize = 8;
 
         // Layer record fields (relative to the record).
         public const int KindAt = 0;

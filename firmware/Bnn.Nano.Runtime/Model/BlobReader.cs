@@ -26,17 +26,19 @@ namespace Bnn.Nano.Runtime.Model
             }
 
             CheckZero(blob, BlobFormat.InputSignedAt + 1, 1, "header");
-            CheckZero(blob, BlobFormat.ArenaWordsAt + 4, BlobFormat.HeaderSize - BlobFormat.ArenaWordsAt - 4, "header");
+            CheckZero(blob, BlobFormat.PropertyCountAt + 2, BlobFormat.HeaderSize - BlobFormat.PropertyCountAt - 2, "header");
+            int propertyCount = ReadU16(blob, BlobFormat.PropertyCountAt);
             int classCount = ReadCount(blob, BlobFormat.ClassCountAt, "class count");
             if (layerCount < 1 || layerCount > ModelBuilder.MaxLayers)
             {
                 throw new BnnException("layer count " + layerCount.ToString() + " is outside 1.." + ModelBuilder.MaxLayers.ToString());
             }
 
-            int dataStart = BlobFormat.HeaderSize + (layerCount * BlobFormat.RecordSize);
+            int tableEnd = BlobFormat.HeaderSize + (layerCount * BlobFormat.RecordSize);
+            int dataStart = tableEnd + (propertyCount * BlobFormat.PropertySize);
             if (dataStart > blob.Length)
             {
-                throw new BnnException("layer table (" + layerCount.ToString() + " records) runs past the end of the blob");
+                throw new BnnException("layer table (" + layerCount.ToString() + " records) and " + propertyCount.ToString() + " properties run past the end of the blob");
             }
 
             RamBudget budget = new RamBudget(maxRamBytes);
@@ -48,6 +50,26 @@ namespace Bnn.Nano.Runtime.Model
                 signedFlag == 1,
                 ReadCount(blob, BlobFormat.ArenaWordsAt, "arena words"),
                 layerCount);
+            if (propertyCount > 0)
+            {
+                if (propertyCount > ModelProperty.MaxCount)
+                {
+                    throw new BnnException("model has " + propertyCount.ToString() + " properties, more than " + ModelProperty.MaxCount.ToString());
+                }
+
+                int[] keys = new int[propertyCount];
+                int[] values = new int[propertyCount];
+                for (int i = 0; i < propertyCount; i++)
+                {
+                    int at = tableEnd + (i * BlobFormat.PropertySize);
+                    keys[i] = ReadU16(blob, at);
+                    CheckZero(blob, at + 2, 2, "property " + i.ToString());
+                    values[i] = (int)ReadU32(blob, at + 4);
+                }
+
+                builder.SetProperties(keys, values);
+            }
+
             for (int i = 0; i < layerCount; i++)
             {
                 ReadLayer(blob, BlobFormat.HeaderSize + (i * BlobFormat.RecordSize), i, dataStart, builder, budget);

@@ -15,8 +15,13 @@ namespace Bnn.Nano.Runtime.Model
         private readonly ulong[] _patch;
         private readonly int[] _scores;
 
-        internal BnnModel(Layer[] layers, int inputHeight, int inputWidth, int inputChannels, bool inputSigned, int arenaWords)
+        private readonly int[] _propertyKeys;
+        private readonly int[] _propertyValues;
+
+        internal BnnModel(Layer[] layers, int inputHeight, int inputWidth, int inputChannels, bool inputSigned, int arenaWords, int[] propertyKeys, int[] propertyValues)
         {
+            _propertyKeys = propertyKeys;
+            _propertyValues = propertyValues;
             _layers = layers;
             InputHeight = inputHeight;
             InputWidth = inputWidth;
@@ -120,6 +125,28 @@ namespace Bnn.Nano.Runtime.Model
         public int WorkingBytes
         {
             get { return (_arena.Length * 8) + (_dots.Length * 4) + (_partialSums.Length * 2) + (_patch.Length * 8) + (_scores.Length * 4); }
+        }
+
+        public int PropertyCount
+        {
+            get { return _propertyKeys.Length; }
+        }
+
+        public int GetPropertyKey(int index)
+        {
+            return _propertyKeys[index];
+        }
+
+        public bool HasProperty(int key)
+        {
+            return IndexOfProperty(key) >= 0;
+        }
+
+        /// <summary>The value of a model property (see <see cref="ModelProperty"/>), or <paramref name="defaultValue"/>.</summary>
+        public int GetProperty(int key, int defaultValue)
+        {
+            int i = IndexOfProperty(key);
+            return i < 0 ? defaultValue : _propertyValues[i];
         }
 
         public Layer GetLayer(int index)
@@ -237,6 +264,19 @@ namespace Bnn.Nano.Runtime.Model
             {
                 BinaryDotKernels.SwarU64(arena, layer.InputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
             }
+        }
+
+        private int IndexOfProperty(int key)
+        {
+            for (int i = 0; i < _propertyKeys.Length; i++)
+            {
+                if (_propertyKeys[i] == key)
+                {
+                    return i;
+                }
+            }
+
+            return -1;
         }
 
         private static int Length(System.Array array)

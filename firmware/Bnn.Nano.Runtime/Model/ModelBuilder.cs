@@ -23,6 +23,8 @@ namespace Bnn.Nano.Runtime.Model
         private readonly int _arenaWords;
         private readonly Layer[] _layers;
         private int _count;
+        private int[] _propertyKeys = new int[0];
+        private int[] _propertyValues = new int[0];
         private int _height;
         private int _width;
         private int _channels;
@@ -173,6 +175,34 @@ namespace Bnn.Nano.Runtime.Model
             Commit(layer);
         }
 
+        /// <summary>Model properties (see <see cref="ModelProperty"/>): keys strictly ascending in 1..65535, at most 256.</summary>
+        public void SetProperties(int[] keys, int[] values)
+        {
+            if (keys == null || values == null || keys.Length != values.Length)
+            {
+                throw new BnnException("model properties need as many values as keys");
+            }
+
+            if (keys.Length > ModelProperty.MaxCount)
+            {
+                throw new BnnException("model has " + keys.Length.ToString() + " properties, more than " + ModelProperty.MaxCount.ToString());
+            }
+
+            int previous = 0;
+            for (int i = 0; i < keys.Length; i++)
+            {
+                if (keys[i] <= previous || keys[i] > ModelProperty.MaxKey)
+                {
+                    throw new BnnException("model property " + i.ToString() + ": key " + keys[i].ToString() + " is not ascending within 1.." + ModelProperty.MaxKey.ToString());
+                }
+
+                previous = keys[i];
+            }
+
+            _propertyKeys = keys;
+            _propertyValues = values;
+        }
+
         /// <summary>Validates the whole model and allocates its arena and scratch; after this nothing allocates.</summary>
         public BnnModel Build()
         {
@@ -187,7 +217,7 @@ namespace Bnn.Nano.Runtime.Model
                 throw new BnnException("layer " + (_count - 1).ToString() + " (" + LayerKind.Name(last.Kind) + "): the last layer must produce class scores (BinaryDenseScores or Int8DenseHead)");
             }
 
-            return new BnnModel(_layers, _inputHeight, _inputWidth, _inputChannels, _inputSigned, _arenaWords);
+            return new BnnModel(_layers, _inputHeight, _inputWidth, _inputChannels, _inputSigned, _arenaWords, _propertyKeys, _propertyValues);
         }
 
         private Layer Begin(int kind, int outHeight, int outWidth, int outChannels, ConvGeometry geometry)

@@ -17,7 +17,8 @@ public static class BlobWriter
     public static byte[] Write(CompiledModel model)
     {
         int layerCount = model.Layers.Count;
-        int position = BlobFormat.HeaderSize + (layerCount * BlobFormat.RecordSize);
+        int tableEnd = BlobFormat.HeaderSize + (layerCount * BlobFormat.RecordSize);
+        int position = tableEnd + (model.Properties.Count * BlobFormat.PropertySize);
         byte[][] weightSections = new byte[layerCount][];
         byte[][] paramSections = new byte[layerCount][];
         for (int l = 0; l < layerCount; l++)
@@ -41,7 +42,16 @@ public static class BlobWriter
         BinaryPrimitives.WriteInt32LittleEndian(span[BlobFormat.ClassCountAt..], model.ClassCount);
         BinaryPrimitives.WriteInt32LittleEndian(span[BlobFormat.ArenaWordsAt..], model.ArenaWords);
 
-        int data = BlobFormat.HeaderSize + (layerCount * BlobFormat.RecordSize);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[BlobFormat.PropertyCountAt..], checked((ushort)model.Properties.Count));
+        int propertyAt = tableEnd;
+        foreach (KeyValuePair<int, int> property in model.Properties)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(span[propertyAt..], checked((ushort)property.Key));
+            BinaryPrimitives.WriteInt32LittleEndian(span[(propertyAt + 4)..], property.Value);
+            propertyAt += BlobFormat.PropertySize;
+        }
+
+        int data = propertyAt;
         for (int l = 0; l < layerCount; l++)
         {
             CompiledLayer layer = model.Layers[l];

@@ -61,6 +61,11 @@ public static class CSharpTablesWriter
         s.AppendLine("        public static BnnModel Create()");
         s.AppendLine("        {");
         s.AppendLine(Inv($"            ModelBuilder builder = new ModelBuilder({model.InputShape.Height}, {model.InputShape.Width}, {model.InputShape.Channels}, {(model.InputSigned ? "true" : "false")}, {model.ArenaWords}, {model.Layers.Count});"));
+        if (model.Properties.Count > 0)
+        {
+            s.AppendLine(Inv($"            builder.SetProperties(new int[] {{ {string.Join(", ", model.Properties.Keys)} }}, new int[] {{ {string.Join(", ", model.Properties.Values)} }});"));
+        }
+
         for (int l = 0; l < model.Layers.Count; l++)
         {
             s.Append("            ").AppendLine(AddCall(model.Layers[l], l));

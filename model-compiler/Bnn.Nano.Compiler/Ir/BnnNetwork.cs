@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace Bnn.Nano.Compiler.Ir;
 
@@ -25,7 +26,8 @@ public sealed class BnnNetwork
     {
     }
 
-    public BnnNetwork(TensorShape inputShape, bool inputSigned, IReadOnlyList<NetworkLayer> layers, IReadOnlyList<string> classNames)
+    /// <param name="properties">Model properties carried into the blob (keys of Bnn.Nano.Runtime.Model.ModelProperty).</param>
+    public BnnNetwork(TensorShape inputShape, bool inputSigned, IReadOnlyList<NetworkLayer> layers, IReadOnlyList<string> classNames, IReadOnlyDictionary<int, int>? properties = null)
     {
         if (inputShape.Height < 1 || inputShape.Width < 1 || inputShape.Channels < 1)
         {
@@ -59,7 +61,21 @@ public sealed class BnnNetwork
         InputSigned = inputSigned;
         Layers = layers;
         ClassNames = classNames;
+        Properties = new SortedDictionary<int, int>(properties?.ToDictionary() ?? []);
+        foreach (int key in Properties.Keys)
+        {
+            if (key is < 1 or > 65535)
+            {
+                throw new ArgumentException($"model property key {key} is outside 1..65535", nameof(properties));
+            }
+        }
     }
+
+    /// <summary>Model properties (sorted by key) that travel in the blob, e.g. input quantisation and window length.</summary>
+    public IReadOnlyDictionary<int, int> Properties { get; }
+
+    /// <summary>The same network with these model properties (replacing any earlier ones).</summary>
+    public BnnNetwork WithProperties(IReadOnlyDictionary<int, int> properties) => new(InputShape, InputSigned, Layers, ClassNames, properties);
 
     public TensorShape InputShape { get; }
 

@@ -8,8 +8,9 @@ namespace Bnn.Nano.Compiler.Ir;
 /// </summary>
 public sealed class CompiledModel
 {
-    public CompiledModel(TensorShape inputShape, bool inputSigned, IReadOnlyList<CompiledLayer> layers, int arenaWords, IReadOnlyList<string> classNames)
+    public CompiledModel(TensorShape inputShape, bool inputSigned, IReadOnlyList<CompiledLayer> layers, int arenaWords, IReadOnlyList<string> classNames, IReadOnlyDictionary<int, int> properties)
     {
+        Properties = properties;
         InputShape = inputShape;
         InputSigned = inputSigned;
         Layers = layers;
@@ -29,6 +30,9 @@ public sealed class CompiledModel
     public int ArenaWords { get; }
 
     public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>Model properties, sorted by key.</summary>
+    public IReadOnlyDictionary<int, int> Properties { get; }
 
     public int ClassCount => ClassNames.Count;
 }

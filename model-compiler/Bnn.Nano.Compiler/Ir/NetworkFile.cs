@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -52,7 +53,10 @@ public static class NetworkFile
         }
 
         TensorShape s = network.InputShape;
-        FileDto file = new(FormatName, FormatVersion, [s.Height, s.Width, s.Channels], network.InputSigned ? "int8" : "uint8", [.. network.ClassNames], layers);
+        FileDto file = new(FormatName, FormatVersion, [s.Height, s.Width, s.Channels], network.InputSigned ? "int8" : "uint8", [.. network.ClassNames], layers)
+        {
+            Properties = network.Properties.Count == 0 ? null : new SortedDictionary<int, int>(network.Properties.ToDictionary()),
+        };
         return JsonSerializer.Serialize(file, s_options);
     }
 
@@ -111,7 +115,7 @@ public static class NetworkFile
             });
         }
 
-        return new BnnNetwork(new TensorShape(shape[0], shape[1], shape[2]), file.Input == "int8", layers, file.ClassNames ?? throw new FormatException("no class names"));
+        return new BnnNetwork(new TensorShape(shape[0], shape[1], shape[2]), file.Input == "int8", layers, file.ClassNames ?? throw new FormatException("no class names"), file.Properties);
     }
 
     private static int[] Pair(int[]? values) => values is { Length: 2 } ? values : throw new FormatException("expected two values");
@@ -149,7 +153,10 @@ public static class NetworkFile
         return MemoryMarshal.Cast<byte, float>(bytes).ToArray();
     }
 
-    private sealed record FileDto(string Format, int Version, int[]? InputShape, string Input, string[]? ClassNames, List<LayerDto>? Layers);
+    private sealed record FileDto(string Format, int Version, int[]? InputShape, string Input, string[]? ClassNames, List<LayerDto>? Layers)
+    {
+        public SortedDictionary<int, int>? Properties { get; init; }
+    }
 
     private sealed record NormDto(string Gamma, string Beta, string Mean, string Variance, float Epsilon);
 

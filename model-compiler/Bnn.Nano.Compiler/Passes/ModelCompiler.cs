@@ -41,7 +41,7 @@ public static class ModelCompiler
             });
         }
 
-        return new CompiledModel(network.InputShape, network.InputSigned, layers, plan.ArenaWords, network.ClassNames);
+        return new CompiledModel(network.InputShape, network.InputSigned, layers, plan.ArenaWords, network.ClassNames, network.Properties);
     }
 
     /// <summary>Words of a packed bit tensor: pixels × ceil(channels/64).</summary>
