@@ -7,6 +7,7 @@ using Xunit;
 namespace Bnn.Nano.Tests.Cli;
 
 /// <summary>The bnnc commands end to end, in process, with the console captured.</summary>
+[Collection(Bnn.Nano.Tests.Cli.ConsoleCollection.Name)]
 public sealed class BnncTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "bnnc-test-" + Guid.NewGuid().ToString("N"));
