@@ -20,6 +20,7 @@ public static class Program
         root.Subcommands.Add(CompileCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(CostCommand.Create());
         root.Subcommands.Add(ExportOnnxCommand.Create());
         return root.Parse(args).Invoke();
     }
