@@ -37,8 +37,6 @@ internal sealed class Mlp
         }
     }
 
-    public int Inputs => inputs;
-
     public int Classes => layers[^1].Out;
 
     /// <summary>
@@ -62,7 +60,6 @@ internal sealed class Mlp
     private void ForwardTraining(float[] x, int rows)
     {
         float[] input = x;
-        float momentum = options.BnMomentum;
         for (int l = 0; l < layers.Length; l++)
         {
             Layer layer = layers[l];
@@ -82,43 +79,51 @@ internal sealed class Mlp
                 }
             });
 
-            // Batch norm with batch statistics; channel by channel, samples in order.
-            for (int o = 0; o < nOut; o++)
-            {
-                double sum = 0;
-                for (int b = 0; b < rows; b++)
-                {
-                    sum += z[(b * nOut) + o];
-                }
-
-                double mean = sum / rows;
-                double squares = 0;
-                for (int b = 0; b < rows; b++)
-                {
-                    double d = z[(b * nOut) + o] - mean;
-                    squares += d * d;
-                }
-
-                double variance = squares / rows;
-                float invStd = (float)(1.0 / Math.Sqrt(variance + options.Epsilon));
-                float meanF = (float)mean;
-                layer.InvStd[o] = invStd;
-                layer.RunMean[o] = ((1f - momentum) * layer.RunMean[o]) + (momentum * meanF);
-                layer.RunVar[o] = ((1f - momentum) * layer.RunVar[o]) + (momentum * (float)(squares / (rows - 1)));
-                float gamma = layer.Gamma[o], beta = layer.Beta[o];
-                for (int b = 0; b < rows; b++)
-                {
-                    int k = (b * nOut) + o;
-                    float xhat = (z[k] - meanF) * invStd;
-                    layer.Xhat[k] = xhat;
-                    layer.Y[k] = (gamma * xhat) + beta;
-                }
-            }
+            // Batch norm with batch statistics: each channel on one thread, samples in order.
+            runner.Run(nOut, rows * 8.0, (start, end) => NormalizeTraining(layer, rows, start, end));
 
             if (l < layers.Length - 1)
             {
                 Activate(layer.Y, layer.A, rows * nOut);
                 input = layer.A;
+            }
+        }
+    }
+
+    private void NormalizeTraining(Layer layer, int rows, int start, int end)
+    {
+        int nOut = layer.Out;
+        float[] z = layer.Z;
+        float momentum = options.BnMomentum;
+        for (int o = start; o < end; o++)
+        {
+            double sum = 0;
+            for (int b = 0; b < rows; b++)
+            {
+                sum += z[(b * nOut) + o];
+            }
+
+            double mean = sum / rows;
+            double squares = 0;
+            for (int b = 0; b < rows; b++)
+            {
+                double d = z[(b * nOut) + o] - mean;
+                squares += d * d;
+            }
+
+            double variance = squares / rows;
+            float invStd = (float)(1.0 / Math.Sqrt(variance + options.Epsilon));
+            float meanF = (float)mean;
+            layer.InvStd[o] = invStd;
+            layer.RunMean[o] = ((1f - momentum) * layer.RunMean[o]) + (momentum * meanF);
+            layer.RunVar[o] = ((1f - momentum) * layer.RunVar[o]) + (momentum * (float)(squares / (rows - 1)));
+            float gamma = layer.Gamma[o], beta = layer.Beta[o];
+            for (int b = 0; b < rows; b++)
+            {
+                int k = (b * nOut) + o;
+                float xhat = (z[k] - meanF) * invStd;
+                layer.Xhat[k] = xhat;
+                layer.Y[k] = (gamma * xhat) + beta;
             }
         }
     }
@@ -204,31 +209,11 @@ internal sealed class Mlp
                 }
             }
 
-            // Batch-norm backward (batch statistics), channel by channel.
-            float[] dz = layer.DZ, xhat = layer.Xhat;
-            for (int o = 0; o < nOut; o++)
-            {
-                double dBeta = 0, dGamma = 0;
-                for (int b = 0; b < rows; b++)
-                {
-                    int k = (b * nOut) + o;
-                    dBeta += dy[k];
-                    dGamma += (double)dy[k] * xhat[k];
-                }
-
-                layer.GBeta[o] = (float)dBeta;
-                layer.GGamma[o] = (float)dGamma;
-                float scale = layer.Gamma[o] * layer.InvStd[o] / rows;
-                float sumDy = (float)dBeta, sumDyXhat = (float)dGamma;
-                for (int b = 0; b < rows; b++)
-                {
-                    int k = (b * nOut) + o;
-                    dz[k] = scale * ((rows * dy[k]) - sumDy - (xhat[k] * sumDyXhat));
-                }
-            }
+            // Batch-norm backward (batch statistics): each channel on one thread, samples in order.
+            runner.Run(nOut, rows * 8.0, (start, end) => NormalizeBackward(layer, rows, start, end));
 
             float[] input = l == 0 ? x : layers[l - 1].A;
-            float[] gw = layer.GW;
+            float[] gw = layer.GW, dz = layer.DZ;
             runner.Run(nOut, (double)rows * nIn, (start, end) =>
             {
                 for (int o = start; o < end; o++)
@@ -253,37 +238,66 @@ internal sealed class Mlp
         }
     }
 
+    private static void NormalizeBackward(Layer layer, int rows, int start, int end)
+    {
+        int nOut = layer.Out;
+        float[] dy = layer.DY, dz = layer.DZ, xhat = layer.Xhat;
+        for (int o = start; o < end; o++)
+        {
+            double dBeta = 0, dGamma = 0;
+            for (int b = 0; b < rows; b++)
+            {
+                int k = (b * nOut) + o;
+                dBeta += dy[k];
+                dGamma += (double)dy[k] * xhat[k];
+            }
+
+            layer.GBeta[o] = (float)dBeta;
+            layer.GGamma[o] = (float)dGamma;
+            float scale = layer.Gamma[o] * layer.InvStd[o] / rows;
+            float sumDy = (float)dBeta, sumDyXhat = (float)dGamma;
+            for (int b = 0; b < rows; b++)
+            {
+                int k = (b * nOut) + o;
+                dz[k] = scale * ((rows * dy[k]) - sumDy - (xhat[k] * sumDyXhat));
+            }
+        }
+    }
+
     private void Update(float learningRate)
     {
         beta1Power *= options.AdamBeta1;
         beta2Power *= options.AdamBeta2;
         var adam = new Adam(learningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, (float)(1.0 - beta1Power), (float)(1.0 - beta2Power));
-        float decay = learningRate * options.WeightDecay;
+        float keep = 1f - (learningRate * options.WeightDecay);
+        bool decay = options.WeightDecay > 0f, binarized = options.Binarized;
         foreach (Layer layer in layers)
         {
-            if (decay > 0f)
-            {
-                float keep = 1f - decay;
-                float[] p = layer.Latent;
-                for (int k = 0; k < p.Length; k++)
-                {
-                    p[k] *= keep;
-                }
-            }
-
-            adam.Apply(layer.Latent, layer.GW, layer.MW, layer.VW);
-            adam.Apply(layer.Gamma, layer.GGamma, layer.MGamma, layer.VGamma);
-            adam.Apply(layer.Beta, layer.GBeta, layer.MBeta, layer.VBeta);
-            if (options.Binarized)
+            // Element-wise: each weight is updated by one thread.
+            runner.Run(layer.Latent.Length, 16.0, (start, end) =>
             {
                 float[] latent = layer.Latent, w = layer.W;
-                for (int k = 0; k < latent.Length; k++)
+                if (decay)
                 {
-                    float v = Math.Clamp(latent[k], -1f, 1f);
-                    latent[k] = v;
-                    w[k] = v >= 0f ? 1f : -1f;
+                    for (int k = start; k < end; k++)
+                    {
+                        latent[k] *= keep; // decoupled weight decay (AdamW)
+                    }
                 }
-            }
+
+                adam.Apply(latent, layer.GW, layer.MW, layer.VW, start, end);
+                if (binarized)
+                {
+                    for (int k = start; k < end; k++)
+                    {
+                        float v = Math.Clamp(latent[k], -1f, 1f);
+                        latent[k] = v;
+                        w[k] = v >= 0f ? 1f : -1f;
+                    }
+                }
+            });
+            adam.Apply(layer.Gamma, layer.GGamma, layer.MGamma, layer.VGamma, 0, layer.Out);
+            adam.Apply(layer.Beta, layer.GBeta, layer.MBeta, layer.VBeta, 0, layer.Out);
         }
     }
 
@@ -380,10 +394,10 @@ internal sealed class Mlp
     /// <summary>Adam with bias correction (PyTorch's formulation), element by element.</summary>
     private readonly struct Adam(float learningRate, float beta1, float beta2, float epsilon, float correction1, float correction2)
     {
-        public void Apply(float[] parameters, float[] gradients, float[] m, float[] v)
+        public void Apply(float[] parameters, float[] gradients, float[] m, float[] v, int start, int end)
         {
             float oneMinusBeta1 = 1f - beta1, oneMinusBeta2 = 1f - beta2;
-            for (int k = 0; k < parameters.Length; k++)
+            for (int k = start; k < end; k++)
             {
                 float g = gradients[k];
                 float mk = (beta1 * m[k]) + (oneMinusBeta1 * g);
