@@ -67,7 +67,7 @@ public sealed record ConvNetOptions
     public int BatchSize { get; init; } = 64;
 
     /// <summary>Adam step size at the start of training.</summary>
-    public float LearningRate { get; init; } = 0.002f;
+    public float LearningRate { get; init; } = 0.005f;
 
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Cosine;
 
@@ -117,18 +117,26 @@ public sealed record ConvNetOptions
     public int Threads { get; init; }
 
     /// <summary>
-    /// The benchmark configuration for Fashion-MNIST (28×28×1 uint8, 10 classes, official split), chosen for at least
-    /// 90% test accuracy with a compiled blob of at most 32 KB; see the measurements in the trainer's documentation.
+    /// The benchmark configuration for Fashion-MNIST (28×28×1 uint8, 10 classes): 5×5 conv on the raw bytes (32 ch,
+    /// zero padding) → max-pool 2 → binary 3×3 conv 32→64 (pad +1) → max-pool 2 → binary 3×3 conv 64→64 (pad +1) →
+    /// max-pool 2 → binary dense 576→256 → binary dense 256→10 with batch-norm scores; Adam 0.005, cosine decay,
+    /// 20 epochs of batch 64, no augmentation, batch norm recalibrated at the end.
+    /// Measured (trained on the 60,000 official training images, tested on the official 10,000): seed 1 90.70% (the
+    /// compiled runtime agrees with the float reference on all 10,000), seed 2 90.10%; blob 28,088 bytes; runtime RAM
+    /// 39,224 bytes; training 696 s wall on 2 cores (1,724 samples/s, recalibration included). The float
+    /// same-architecture baseline (ReLU, same options) reaches 93.24%.
+    /// Other measured choices (30,000 images, 4 epochs): 3×3 first kernel −0.8 points, dense 128 −1.0, learning rate
+    /// 0.002 −1.2, int8 head ±0; at 20 epochs on all data a ±1-pixel shift augmentation cost 0.6 points.
     /// </summary>
     public static ConvNetOptions FashionMnist() => new()
     {
         InputShape = new TensorShape(28, 28, 1),
-        Blocks = [new ConvBlock(32, Pool: 2), new ConvBlock(64, PadValue: 1, Pool: 2), new ConvBlock(64, PadValue: 1, Pool: 2)],
-        DenseSizes = [128],
+        Blocks = [new ConvBlock(32, Kernel: 5, Pool: 2), new ConvBlock(64, PadValue: 1, Pool: 2), new ConvBlock(64, PadValue: 1, Pool: 2)],
+        DenseSizes = [256],
         FullPrecisionHead = false,
         Epochs = 20,
         BatchSize = 64,
-        LearningRate = 0.002f,
+        LearningRate = 0.005f,
         Schedule = LearningRateSchedule.Cosine,
     };
 
