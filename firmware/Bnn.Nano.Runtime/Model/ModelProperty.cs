@@ -22,6 +22,12 @@ namespace Bnn.Nano.Runtime.Model
         /// <summary>Sample rate of the sensor stream in Hz.</summary>
         public const int SampleRateHz = 5;
 
+        /// <summary>
+        /// Logit per unit of score (float32 bits): the class scores times this are the float network's logits, so a
+        /// node can turn scores into softmax posteriors. Written for models whose last layer is an int8 head.
+        /// </summary>
+        public const int ScoreScaleBits = 6;
+
         /// <summary>First key of the audio front-end parameters (keyword spotting).</summary>
         public const int AudioFrontEndFirst = 16;
 
