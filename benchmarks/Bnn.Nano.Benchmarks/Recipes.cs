@@ -31,7 +31,7 @@ public static class Recipes
     private static BenchmarkResult GesturesMlp()
     {
         (Dataset train, Dataset test) = GestureDemo.Split();
-        return TrainMlp("gestures-mlp", train, test, GestureDemo.TrainingOptions(), "synthetic gestures, 8 held-out people; the `bnnc demo` model");
+        return TrainMlp("gestures-mlp", train, test, GestureDemo.TrainingOptions(), "synthetic gestures, 8 held-out people; the `bnnc demo` model", GestureDemo.ModelProperties());
     }
 
     private static BenchmarkResult FashionMlp()
@@ -100,10 +100,11 @@ public static class Recipes
         }
     }
 
-    private static BenchmarkResult TrainMlp(string name, Dataset train, Dataset test, TrainingOptions options, string notes)
+    private static BenchmarkResult TrainMlp(string name, Dataset train, Dataset test, TrainingOptions options, string notes, IReadOnlyDictionary<int, int>? properties = null)
     {
         long started = Stopwatch.GetTimestamp();
         BnnNetwork network = BinaryMlpTrainer.Train(train, options, Log());
+        network = properties == null ? network : network.WithProperties(properties);
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         FloatBaseline baseline = BinaryMlpTrainer.TrainFloatBaseline(train, test, options);
         string architecture = $"{train.FeatureCount}-{string.Join("-", options.HiddenSizes)}-{train.ClassCount}";

@@ -28,6 +28,13 @@ public sealed class BnncTests : IDisposable
         Assert.True(code == 0, output);
         Assert.Contains("agreement 100.00%", output, StringComparison.Ordinal);
         Assert.Matches(@"accuracy \d+\.\d\d%, flash bytes [\d,]+, arena bytes [\d,]+", output);
+
+        // The test windows replayed through the emulated IMU into the node app: same bytes, same classes.
+        System.Text.RegularExpressions.Match node = System.Text.RegularExpressions.Regex.Match(output, @"([\d,]+) windows classified \(input bytes identical to the data set's on ([\d,]+)\).*same class as the offline runtime on ([\d,]+) of ([\d,]+)", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(node.Success, output);
+        Assert.Equal(node.Groups[4].Value, node.Groups[1].Value);
+        Assert.Equal(node.Groups[4].Value, node.Groups[2].Value);
+        Assert.Equal(node.Groups[4].Value, node.Groups[3].Value);
         foreach (string file in new[] { "network.json", "model.bnn", "GestureModel.g.cs", "report.md", "report.json" })
         {
             Assert.True(File.Exists(Path.Combine(demo, file)), file);
