@@ -3,6 +3,12 @@ namespace Bnn.Nano.Node
     /// <summary>Called for every classification window: the class (0-based), its integer score and the time of the window's last sample.</summary>
     public delegate void GestureHandler(int gesture, int score, long timeMicroseconds);
 
+    /// <summary>
+    /// Called for every keyword detection: the class (0-based, a keyword class), the averaged posterior that triggered
+    /// it (Q15, 32768 = 1.0) and the stream time of the last audio sample of the inference that detected it.
+    /// </summary>
+    public delegate void KeywordHandler(int keyword, int confidenceQ15, long timeMicroseconds);
+
     /// <summary>Called when the node's health changes: a <see cref="NodeStatus"/> code, a detail (see each code) and the time.</summary>
     public delegate void NodeStatusHandler(int status, int detail, long timeMicroseconds);
 

@@ -1,0 +1,279 @@
+using System;
+using Bnn.Nano.Devices.Audio;
+using Bnn.Nano.Devices.Buses;
+using Bnn.Nano.Devices.Led;
+using Bnn.Nano.Devices.Time;
+using Bnn.Nano.FrontEnd;
+using Bnn.Nano.Runtime.Model;
+
+namespace Bnn.Nano.Node
+{
+    /// <summary>
+    /// The keyword-spotting node: reads audio from an <see cref="IAudioSource"/> (an I2S microphone on the device, the
+    /// emulated one on the PC) one front-end hop at a time, computes a feature frame per hop into the sliding window
+    /// (<see cref="FeatureWindow"/>: audio ring buffer and feature ring), classifies the window every
+    /// <see cref="InferenceHopSamples"/> samples with the BNN, smooths the posteriors (<see cref="KeywordDetector"/>)
+    /// and raises <see cref="KeywordDetected"/> with the LED's detection flash.
+    /// <para>
+    /// Everything the node needs comes from the model's properties: the front end (keys 16..28), the inference hop
+    /// (WindowHop, a multiple of the front end's hop), the sample rate and the score scale. Stream time is counted in
+    /// samples read, so event times are exact positions in the audio, on the device as in the emulator.
+    /// </para>
+    /// <para>
+    /// Loop: call <see cref="Step"/> forever; each call reads one hop (blocking until the microphone delivered it).
+    /// A steady-state step allocates nothing. A failed read (<see cref="BusException"/>) is reported, counted and
+    /// breaks the stream: the feature window and the posterior history start over, so no window spans a gap.
+    /// <see cref="Step"/> never throws.
+    /// </para>
+    /// </summary>
+    public sealed class KeywordNode
+    {
+        /// <summary>Classes before this index (silence, unknown) are never reported as keywords.</summary>
+        public const int FirstKeywordClass = 2;
+
+        private readonly BnnModel _model;
+        private readonly IAudioSource _source;
+        private readonly IClock _clock;
+        private readonly StatusLed _led;
+        private readonly AudioFrontEnd _frontEnd;
+        private readonly FeatureWindow _window;
+        private readonly KeywordDetector _detector;
+        private readonly short[] _hop;
+        private readonly byte[] _input;
+        private readonly int _framesPerInference;
+        private readonly int _sampleRate;
+        private int _framesSinceInference;
+        private bool _started;
+
+        /// <summary>
+        /// A node for <paramref name="model"/> (a keyword model with front-end properties). Throws
+        /// <see cref="NodeException"/> when a property is missing or does not fit the model or the source.
+        /// </summary>
+        /// <param name="led">The status LED, or null for none.</param>
+        public KeywordNode(BnnModel model, IAudioSource source, IClock clock, StatusLed led)
+        {
+            if (model == null || source == null || clock == null)
+            {
+                throw new NodeException("KeywordNode: model, source and clock are required");
+            }
+
+            FrontEndConfig config;
+            try
+            {
+                int[] keys = new int[model.PropertyCount];
+                int[] values = new int[keys.Length];
+                for (int i = 0; i < keys.Length; i++)
+                {
+                    keys[i] = model.GetPropertyKey(i);
+                    values[i] = model.GetProperty(keys[i], 0);
+                }
+
+                config = FrontEndConfig.FromProperties(keys, values);
+            }
+            catch (FrontEndException e)
+            {
+                throw new NodeException("KeywordNode: the model's audio front-end properties: " + e.Message);
+            }
+
+            if (!model.InputSigned || model.InputLength != config.FrameCount * config.BandCount)
+            {
+                throw new NodeException("KeywordNode: the model reads " + model.InputLength.ToString() + (model.InputSigned ? " int8" : " uint8") + " features; the front end makes "
+                    + config.FrameCount.ToString() + " frames × " + config.BandCount.ToString() + " bands of int8");
+            }
+
+            if (model.ClassCount <= FirstKeywordClass)
+            {
+                throw new NodeException("KeywordNode: a keyword model needs silence, unknown and at least one keyword class");
+            }
+
+            if (source.SampleRateHz != config.SampleRateHz || model.GetProperty(ModelProperty.SampleRateHz, config.SampleRateHz) != config.SampleRateHz)
+            {
+                throw new NodeException("KeywordNode: the model expects " + config.SampleRateHz.ToString() + " Hz audio, the source delivers " + source.SampleRateHz.ToString() + " Hz");
+            }
+
+            int inferenceHop = model.GetProperty(ModelProperty.WindowHop, config.HopLength);
+            if (inferenceHop < config.HopLength || inferenceHop % config.HopLength != 0)
+            {
+                throw new NodeException("KeywordNode: the inference hop of " + inferenceHop.ToString() + " samples is not a positive multiple of the front end's hop of " + config.HopLength.ToString());
+            }
+
+            if (!model.HasProperty(ModelProperty.ScoreScaleBits))
+            {
+                throw new NodeException("KeywordNode: the model has no score scale (ModelProperty.ScoreScaleBits), so its scores cannot become posteriors");
+            }
+
+            _model = model;
+            _source = source;
+            _clock = clock;
+            _led = led;
+            _frontEnd = new AudioFrontEnd(config);
+            _window = new FeatureWindow(_frontEnd);
+            _detector = new KeywordDetector(model.ClassCount, FirstKeywordClass, GestureFrontEnd.SingleFromBits(model.GetProperty(ModelProperty.ScoreScaleBits, 0)));
+            _hop = new short[config.HopLength];
+            _input = new byte[model.InputLength];
+            _framesPerInference = inferenceHop / config.HopLength;
+            _sampleRate = config.SampleRateHz;
+            InferenceHopSamples = inferenceHop;
+        }
+
+        /// <summary>Called for every detected keyword (null: none). Runs inside <see cref="Step"/>; its exceptions are caught and counted.</summary>
+        public KeywordHandler KeywordDetected { get; set; }
+
+        /// <summary>Called on every status event (null: none): Started, BusError (detail: BusError code), InternalError.</summary>
+        public NodeStatusHandler StatusChanged { get; set; }
+
+        /// <summary>The posterior smoothing and decision rule (average count, threshold, suppression are adjustable).</summary>
+        public KeywordDetector Detector
+        {
+            get { return _detector; }
+        }
+
+        /// <summary>The fixed-point front end (its stage operation counts give the cost per frame).</summary>
+        public AudioFrontEnd FrontEnd
+        {
+            get { return _frontEnd; }
+        }
+
+        public BnnModel Model
+        {
+            get { return _model; }
+        }
+
+        /// <summary>Samples between classifications (model property WindowHop).</summary>
+        public int InferenceHopSamples { get; }
+
+        /// <summary>Audio samples read so far (the stream clock).</summary>
+        public long SamplesRead { get; private set; }
+
+        /// <summary>Feature frames computed.</summary>
+        public long Frames { get; private set; }
+
+        /// <summary>Classifications run.</summary>
+        public int Inferences { get; private set; }
+
+        /// <summary>Keywords detected.</summary>
+        public int Detections { get; private set; }
+
+        /// <summary>Failed audio reads.</summary>
+        public int BusErrors { get; private set; }
+
+        /// <summary>Exceptions from handlers or unexpected faults, caught so the loop goes on.</summary>
+        public int InternalErrors { get; private set; }
+
+        /// <summary>Class of the last classification (before smoothing), or -1.</summary>
+        public int LastClass { get; private set; } = -1;
+
+        /// <summary>The last fault caught, or null.</summary>
+        public Exception LastFault { get; private set; }
+
+        /// <summary>Stream time of the end of the last sample read, in microseconds.</summary>
+        public long StreamMicroseconds
+        {
+            get { return SamplesRead * 1000000 / _sampleRate; }
+        }
+
+        /// <summary>One hop of audio: read, features, maybe a classification; never throws.</summary>
+        public void Step()
+        {
+            try
+            {
+                if (!_started)
+                {
+                    _started = true;
+                    if (_led != null)
+                    {
+                        _led.Show(StatusLed.Ok, _clock.NowMicroseconds);
+                    }
+
+                    Report(NodeStatus.Started, 0);
+                }
+
+                try
+                {
+                    _source.Read(_hop, 0, _hop.Length);
+                }
+                catch (BusException e)
+                {
+                    BusErrors++;
+                    LastFault = e;
+                    _window.Reset();
+                    _detector.Reset();
+                    _framesSinceInference = 0;
+                    Report(NodeStatus.BusError, e.Error);
+                    return;
+                }
+
+                SamplesRead += _hop.Length;
+                int frames = _window.PushSamples(_hop, 0, _hop.Length);
+                Frames += frames;
+                _framesSinceInference += frames;
+                if (_window.IsFull && _framesSinceInference >= _framesPerInference)
+                {
+                    _framesSinceInference = 0;
+                    Classify();
+                }
+
+                if (_led != null)
+                {
+                    _led.Update(_clock.NowMicroseconds);
+                }
+            }
+            catch (Exception e)
+            {
+                InternalErrors++;
+                LastFault = e;
+                Report(NodeStatus.InternalError, 0);
+            }
+        }
+
+        private void Classify()
+        {
+            _window.CopyTo(_input, 0);
+            LastClass = _model.Run(_input);
+            Inferences++;
+            long time = StreamMicroseconds;
+            int keyword = _detector.Update(_model.Scores, time);
+            if (keyword < 0)
+            {
+                return;
+            }
+
+            Detections++;
+            if (_led != null)
+            {
+                _led.Show(StatusLed.Detected, _clock.NowMicroseconds);
+            }
+
+            KeywordHandler handler = KeywordDetected;
+            if (handler != null)
+            {
+                try
+                {
+                    handler(keyword, _detector.BestAverageQ15, time);
+                }
+                catch (Exception e)
+                {
+                    InternalErrors++;
+                    LastFault = e;
+                }
+            }
+        }
+
+        private void Report(int status, int detail)
+        {
+            NodeStatusHandler handler = StatusChanged;
+            if (handler != null)
+            {
+                try
+                {
+                    handler(status, detail, StreamMicroseconds);
+                }
+                catch (Exception e)
+                {
+                    InternalErrors++;
+                    LastFault = e;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using System;
+using Bnn.Nano.Node;
+using Xunit;
+
+namespace Bnn.Nano.Tests.Node;
+
+/// <summary>The keyword node's posterior smoothing: fixed-point softmax, averaging, threshold, suppression.</summary>
+public class KeywordDetectorTests
+{
+    private const int Classes = 12;
+
+    [Theory]
+    [InlineData(0.05f, 1)]
+    [InlineData(0.5f, 2)]
+    [InlineData(3f, 3)]
+    public void posteriors_match_a_double_softmax_of_the_scaled_scores(float scale, int seed)
+    {
+        var random = new Random(seed);
+        var detector = new KeywordDetector(Classes, 2, scale);
+        int[] scores = new int[Classes];
+        for (int trial = 0; trial < 200; trial++)
+        {
+            for (int c = 0; c < Classes; c++)
+            {
+                scores[c] = random.Next(-400, 400);
+            }
+
+            detector.Update(scores, trial * 100_000L);
+            double max = double.MinValue;
+            foreach (int s in scores)
+            {
+                max = Math.Max(max, s * (double)scale);
+            }
+
+            double total = 0;
+            foreach (int s in scores)
+            {
+                total += Math.Exp((s * (double)scale) - max);
+            }
+
+            int sum = 0;
+            for (int c = 0; c < Classes; c++)
+            {
+                double expected = Math.Exp((scores[c] * (double)scale) - max) / total;
+                Assert.InRange(detector.Posteriors[c] / 32768.0, expected - 0.0005, expected + 0.0005);
+                sum += detector.Posteriors[c];
+            }
+
+            Assert.InRange(sum, 32768 - Classes, 32768);
+        }
+    }
+
+    [Fact]
+    public void a_keyword_is_detected_once_its_average_passes_the_threshold_and_not_again_within_the_suppression_time()
+    {
+        var detector = new KeywordDetector(Classes, 2, 1f) { AverageCount = 3, ThresholdQ15 = 32768 * 6 / 10, SuppressionMicroseconds = 1_000_000 };
+        int[] silence = Scores(0, 10);
+        int[] yes = Scores(2, 10);
+
+        Assert.Equal(-1, detector.Update(silence, 0));
+        Assert.Equal(-1, detector.Update(silence, 100_000));
+        Assert.Equal(-1, detector.Update(silence, 200_000));
+        Assert.Equal(0, detector.BestClass); // silence wins but is never reported
+
+        Assert.Equal(-1, detector.Update(yes, 300_000)); // average of "yes": 1/3
+        Assert.Equal(2, detector.Update(yes, 400_000)); // 2/3 ≥ 0.6
+        Assert.InRange(detector.BestAverageQ15, 32768 * 6 / 10, 32768);
+        Assert.Equal(-1, detector.Update(yes, 500_000)); // suppressed
+        Assert.Equal(-1, detector.Update(yes, 1_399_999));
+        Assert.Equal(2, detector.Update(yes, 1_400_000)); // suppression over
+    }
+
+    [Fact]
+    public void nothing_is_detected_before_the_history_is_full_nor_below_the_threshold()
+    {
+        var detector = new KeywordDetector(Classes, 2, 1f) { AverageCount = 4 };
+        int[] stop = Scores(10, 10);
+        Assert.Equal(-1, detector.Update(stop, 0));
+        Assert.Equal(-1, detector.Update(stop, 1));
+        Assert.Equal(-1, detector.Update(stop, 2));
+        Assert.Equal(10, detector.Update(stop, 3));
+
+        var unsure = new KeywordDetector(Classes, 2, 1f) { AverageCount = 1, ThresholdQ15 = 32768 * 9 / 10 };
+        int[] weak = new int[Classes];
+        weak[5] = 2; // e^2 / (e^2 + 11) ≈ 0.40
+        Assert.Equal(-1, unsure.Update(weak, 0));
+        Assert.Equal(5, unsure.BestClass);
+        detector.Reset();
+        Assert.Equal(-1, detector.Update(stop, 10_000_000)); // history cleared
+    }
+
+    [Fact]
+    public void bad_settings_are_refused_with_a_node_exception()
+    {
+        Assert.Throws<NodeException>(() => new KeywordDetector(1, 0, 1f));
+        Assert.Throws<NodeException>(() => new KeywordDetector(12, 12, 1f));
+        Assert.Throws<NodeException>(() => new KeywordDetector(12, 2, 0f));
+        Assert.Throws<NodeException>(() => new KeywordDetector(12, 2, float.NaN));
+        var detector = new KeywordDetector(12, 2, 1f);
+        Assert.Throws<NodeException>(() => detector.AverageCount = 0);
+        Assert.Throws<NodeException>(() => detector.AverageCount = KeywordDetector.MaxAverageCount + 1);
+    }
+
+    [Fact]
+    public void update_allocates_nothing()
+    {
+        var detector = new KeywordDetector(Classes, 2, 0.1f);
+        int[] scores = Scores(3, 40);
+        for (int i = 0; i < 2000; i++)
+        {
+            detector.Update(scores, i);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        int detected = 0;
+        for (int i = 0; i < 1000; i++)
+        {
+            scores[i % Classes] += 1;
+            detected += detector.Update(scores, 10_000_000L * i) >= 0 ? 1 : 0;
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(detected > 0);
+    }
+
+    private static int[] Scores(int winner, int margin)
+    {
+        int[] scores = new int[Classes];
+        scores[winner] = margin;
+        return scores;
+    }
+}
