@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(CostCommand.Create());
         root.Subcommands.Add(ExportOnnxCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(KwsCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

@@ -85,7 +85,8 @@ internal static class Ui
             return body();
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException
-            or Bnn.Nano.Runtime.BnnException or InvalidOperationException or Bnn.Nano.Compiler.Onnx.OnnxImportException)
+            or Bnn.Nano.Runtime.BnnException or InvalidOperationException or Bnn.Nano.Compiler.Onnx.OnnxImportException
+            or Bnn.Nano.Node.NodeException or Bnn.Nano.FrontEnd.FrontEndException)
         {
             AnsiConsole.MarkupLine(Culture, $"[red]error:[/] {Markup.Escape(e.Message)}");
             return 1;

@@ -1,0 +1,137 @@
+using System;
+using System.Collections.Generic;
+using Bnn.Nano.Compiler.Speech;
+using Bnn.Nano.Devices.Audio;
+using Bnn.Nano.Devices.Buses;
+using Bnn.Nano.Devices.Led;
+using Bnn.Nano.Emulator;
+using Bnn.Nano.Node;
+using Bnn.Nano.Runtime.Model;
+
+namespace Bnn.Nano.Cli.Emulation;
+
+/// <summary>What the emulated keyword node did with a recording.</summary>
+/// <param name="Detections">Keyword events, in order.</param>
+/// <param name="Inferences">Classifications run.</param>
+/// <param name="Frames">Feature frames computed.</param>
+/// <param name="AudioSeconds">Audio the node read (the recording rounded up to whole front-end hops).</param>
+/// <param name="VirtualSeconds">Time that passed on the emulated board's clock meanwhile.</param>
+/// <param name="SteadyStateSteps">Node steps after the warm-up, over which allocation was measured.</param>
+/// <param name="SteadyStateAllocatedBytes">Bytes allocated on the node's thread during those steps.</param>
+/// <param name="LedChanges">Changes of the status LED pin.</param>
+/// <param name="InferenceClasses">Class of every classification (before smoothing), in order.</param>
+/// <param name="InferenceSamples">Samples read when each classification ran (its window ends there).</param>
+internal sealed record KeywordReplayResult(
+    IReadOnlyList<KeywordDetection> Detections,
+    int[] InferenceClasses,
+    long[] InferenceSamples,
+    int Inferences,
+    long Frames,
+    double AudioSeconds,
+    double VirtualSeconds,
+    long SteadyStateSteps,
+    long SteadyStateAllocatedBytes,
+    int LedChanges);
+
+/// <summary>
+/// Plays 16-bit PCM through the emulated board into the keyword node: an emulated INMP441 on an emulated I2S bus
+/// delivering the samples in real time on a virtual clock, read by the real microphone driver (at the same gain, so
+/// the node receives the recording's samples bit-exact), the real <see cref="KeywordNode"/> and a status LED.
+/// Detections are kept in preallocated arrays so that the measured steady state contains only the node's own work.
+/// </summary>
+internal static class KeywordNodeReplay
+{
+    /// <summary>Where the recording sits in the microphone's 24 bits: 16 dB of digital gain in the driver.</summary>
+    public const int GainBits = 4;
+
+    /// <summary>Seconds of audio before allocation is measured (JIT warm-up).</summary>
+    public const double WarmUpSeconds = 3;
+
+    /// <param name="configure">Adjusts the node (detector settings) before it runs; may be null.</param>
+    public static KeywordReplayResult Run(BnnModel model, IReadOnlyList<string> classNames, short[] pcm, int sampleRateHz, Action<KeywordNode>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(classNames);
+        ArgumentNullException.ThrowIfNull(pcm);
+        if (classNames.Count != model.ClassCount)
+        {
+            throw new ArgumentException($"{classNames.Count} class names for a model of {model.ClassCount} classes");
+        }
+
+        var clock = new VirtualClock();
+        var microphone = new EmulatedInmp441(clock, new WavRecording(sampleRateHz, pcm), GainBits);
+        var driver = new Inmp441Microphone(microphone, sampleRateHz, GainBits, Inmp441Microphone.DefaultBufferSamples);
+        var pin = new CountingOutput();
+        var node = new KeywordNode(model, driver, clock, new StatusLed(pin));
+        configure?.Invoke(node);
+
+        int capacity = (pcm.Length / node.FrontEnd.HopLength) + 1;
+        int[] classes = new int[capacity];
+        int[] confidences = new int[capacity];
+        long[] times = new long[capacity];
+        int count = 0;
+        node.KeywordDetected = (keyword, confidence, time) =>
+        {
+            classes[count] = keyword;
+            confidences[count] = confidence;
+            times[count] = time;
+            count++;
+        };
+
+        int[] inferenceClasses = new int[(pcm.Length / node.InferenceHopSamples) + 2];
+        long[] inferenceSamples = new long[inferenceClasses.Length];
+        long warmUp = (long)(WarmUpSeconds * sampleRateHz);
+        long start = clock.NowMicroseconds;
+        long allocatedBefore = 0;
+        long steadySteps = 0;
+        bool measuring = false;
+        while (node.SamplesRead < pcm.Length)
+        {
+            if (!measuring && node.SamplesRead >= warmUp)
+            {
+                measuring = true;
+                allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            }
+
+            int inferences = node.Inferences;
+            node.Step();
+            if (node.Inferences != inferences)
+            {
+                inferenceClasses[inferences] = node.LastClass;
+                inferenceSamples[inferences] = node.SamplesRead;
+            }
+
+            steadySteps += measuring ? 1 : 0;
+        }
+
+        long allocated = measuring ? GC.GetAllocatedBytesForCurrentThread() - allocatedBefore : 0;
+        if (node.InternalErrors != 0 || node.BusErrors != 0)
+        {
+            throw new InvalidOperationException($"the keyword node reported {node.InternalErrors} internal and {node.BusErrors} bus errors; last: {node.LastFault?.Message}");
+        }
+
+        var detections = new KeywordDetection[count];
+        for (int i = 0; i < count; i++)
+        {
+            detections[i] = new KeywordDetection(classNames[classes[i]], times[i] / 1e6, confidences[i] / (double)KeywordDetector.OneQ15);
+        }
+
+        Array.Resize(ref inferenceClasses, node.Inferences);
+        Array.Resize(ref inferenceSamples, node.Inferences);
+        return new KeywordReplayResult(detections, inferenceClasses, inferenceSamples, node.Inferences, node.Frames, node.SamplesRead / (double)sampleRateHz, (clock.NowMicroseconds - start) / 1e6, steadySteps, allocated, pin.Changes);
+    }
+
+    /// <summary>An LED pin that counts level changes without recording them (nothing allocates per write).</summary>
+    private sealed class CountingOutput : IDigitalOutput
+    {
+        private bool _high;
+
+        public int Changes { get; private set; }
+
+        public void Write(bool high)
+        {
+            Changes += high != _high ? 1 : 0;
+            _high = high;
+        }
+    }
+}
