@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 
 namespace Bnn.Nano.Compiler.Data;
@@ -36,6 +37,18 @@ public static class DataCatalog
                 throw new ArgumentException($"unknown data set '{name}'; known: {Help}");
         }
     }
+
+    /// <summary>
+    /// The model properties a network trained on data set <paramref name="name"/> must carry so that a sensor node
+    /// feeds it what it was trained on: the gesture front ends' quantisation, window and rate for gestures-* and
+    /// uwave-*; none for image data.
+    /// </summary>
+    public static IReadOnlyDictionary<int, int> ModelProperties(string name) => name switch
+    {
+        "gestures-train" or "gestures-test" => GestureDemo.ModelProperties(),
+        "uwave-train" or "uwave-test" => UWaveGestures.FrontEnd.ModelProperties(),
+        _ => new Dictionary<int, int>(),
+    };
 
     /// <summary>../shared beside the repository that holds the current directory (or this program).</summary>
     public static string DefaultSharedDirectory()

@@ -34,7 +34,7 @@ internal static class DemoCommand
             (Dataset train, Dataset test) = GestureDemo.Split(s);
             AnsiConsole.MarkupLine(Ui.Culture, $"synthetic gestures (seed {s}): {train.Count:N0} training windows, {test.Count:N0} test windows from {GestureDemo.TestPersons} people never seen in training");
             (BnnNetwork network, System.Collections.Generic.IReadOnlyList<Bnn.Nano.Compiler.Training.TrainingProgress> epochs) = TrainCommand.Train(train, GestureDemo.TrainingOptions(s));
-            network = network.WithProperties(GestureDemo.ModelProperties());
+            network = network.WithProperties(DataCatalog.ModelProperties("gestures-train"));
             ModelArtifacts artifacts = ModelArtifacts.Build(network, "Bnn.Nano.Models", GestureDemo.ClassName);
             BnnModel model = BlobReader.Load(artifacts.Blob);
             EvaluationResult result = Ui.WithProgress("running the blob", p => ModelEvaluator.Evaluate(model, test, network, p));

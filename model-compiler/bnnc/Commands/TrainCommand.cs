@@ -39,7 +39,8 @@ internal static class TrainCommand
             FileInfo target = parse.GetValue(output)!;
             OutputFolder folder = new(target.DirectoryName ?? ".", parse.GetValue(force));
             folder.EnsureWritable(target.Name);
-            Dataset train = DataCatalog.Load(parse.GetValue(data)!);
+            string dataName = parse.GetValue(data)!;
+            Dataset train = DataCatalog.Load(dataName);
             string? validationName = parse.GetValue(validation);
             TrainingOptions options = new()
             {
@@ -53,6 +54,8 @@ internal static class TrainCommand
             string stem = Path.GetFileNameWithoutExtension(target.Name);
             folder.EnsureWritable(target.Name, stem + ".curve.png", stem + ".confusion.md");
             (BnnNetwork network, IReadOnlyList<TrainingProgress> history) = Train(train, options);
+            IReadOnlyDictionary<int, int> properties = DataCatalog.ModelProperties(dataName);
+            network = properties.Count == 0 ? network : network.WithProperties(properties);
             folder.Write(target.Name, NetworkFile.Serialize(network));
             WriteCurveAndConfusion(folder, stem, network, history, options.Validation ?? train);
             Ui.Written(folder);

@@ -87,6 +87,24 @@ public sealed class BnncTests : IDisposable
         Assert.Contains("unknown data set", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void train_on_uwave_gives_a_network_carrying_the_gesture_front_end_properties_that_the_node_accepts()
+    {
+        string network = Path.Combine(_folder, "uwave.json");
+        (int code, string output) = Bnnc("train", "--data", "uwave-train", "--out", network, "--hidden", "64", "--epochs", "2");
+        Assert.True(code == 0, output);
+        Bnn.Nano.Compiler.Ir.BnnNetwork trained = Bnn.Nano.Compiler.Ir.NetworkFile.Load(network);
+        Assert.Equal(
+            System.Linq.Enumerable.OrderBy(Bnn.Nano.Compiler.UWaveGestures.FrontEnd.ModelProperties(), p => p.Key),
+            System.Linq.Enumerable.OrderBy(trained.Properties, p => p.Key));
+
+        // The compiled blob is enough for a gesture node: window, hop, rate and quantisation come from it.
+        Bnn.Nano.Runtime.Model.BnnModel model = Bnn.Nano.Runtime.Model.BlobReader.Load(Bnn.Nano.Compiler.Emit.BlobWriter.Write(Bnn.Nano.Compiler.Passes.ModelCompiler.Compile(trained)));
+        var frontEnd = new Bnn.Nano.Node.GestureFrontEnd(model, Bnn.Nano.Compiler.UWaveGestures.FrontEnd.CountsPerG);
+        Assert.Equal(Bnn.Nano.Compiler.UWaveGestures.FrontEnd.WindowLength, frontEnd.WindowLength);
+        Assert.Equal(Bnn.Nano.Compiler.UWaveGestures.FrontEnd.HopSamples, frontEnd.HopSamples);
+    }
+
     private static (int Code, string Output) Bnnc(params string[] args)
     {
         StringWriter writer = new();
