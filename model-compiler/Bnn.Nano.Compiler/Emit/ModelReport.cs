@@ -82,7 +82,13 @@ public sealed record ModelReport(IReadOnlyList<LayerReport> Layers, int FlashByt
                 {
                     long window = (long)layer.Geometry.KernelHeight * layer.Geometry.KernelWidth * layer.InChannels;
                     bool table = CostModel.Int8ConvPartialSumTablePays(outC);
-                    double perPixel = table ? (window * (70 + (3.2 * outC))) : 46.0 * window * outC;
+
+                    // Table kernel: gather 18 IL per window value and build 206 per group of 4 values (shared), then per
+                    // output channel 205 per full 64-value weight word, 27 per tail group plus ~23 of loop and word setup
+                    // (a 3×3×1 window is 3 tail groups: small windows pay per group, not per value).
+                    long groups = (window + 3) / 4;
+                    double perChannel = (205.0 * (groups / 16)) + (groups % 16 == 0 ? 0 : 27.0 * (groups % 16)) + 23;
+                    double perPixel = table ? (18.0 * window) + (206.0 * groups) + (perChannel * outC) : 46.0 * window * outC;
                     return (table ? "Im2ColPartialSumTable" : "Reference", pixels * window * outC, pixels * (perPixel + (22.0 * outC)), true);
                 }
 
@@ -95,8 +101,11 @@ public sealed record ModelReport(IReadOnlyList<LayerReport> Layers, int FlashByt
 
             case LayerKind.MaxPool2d:
                 {
-                    long tapWords = pixels * ((outC + 63) >> 6) * layer.Geometry.KernelHeight * layer.Geometry.KernelWidth;
-                    return ("OrWords", tapWords, 13.0 * tapWords, false);
+                    // 13 IL per tap word (load, or, pointer step, test), plus per output word the kernel-row loop
+                    // (~12 per row) and ~20 of word setup and store, plus ~15 per output pixel.
+                    long outWords = pixels * ((outC + 63) >> 6);
+                    long tapWords = outWords * layer.Geometry.KernelHeight * layer.Geometry.KernelWidth;
+                    return ("OrWords", tapWords, (13.0 * tapWords) + (outWords * ((12.0 * layer.Geometry.KernelHeight) + 20)) + (15.0 * pixels), false);
                 }
 
             case LayerKind.Int8DenseHead:
