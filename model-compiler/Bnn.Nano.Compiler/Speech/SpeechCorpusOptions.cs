@@ -10,7 +10,7 @@ public sealed record SpeechCorpusOptions
     public int Seed { get; init; } = 1;
 
     /// <summary>Training clips per class (the "unknown" class spreads them over the unknown words).</summary>
-    public int TrainPerClass { get; init; } = 300;
+    public int TrainPerClass { get; init; } = 1500;
 
     /// <summary>Test clips per class.</summary>
     public int TestPerClass { get; init; } = 100;

@@ -27,7 +27,7 @@ internal static class DataKwsCommand
     {
         Option<DirectoryInfo?> output = new("--out", "-o") { Description = "output folder (default: <repository>/artifacts/kws)" };
         Option<int> seed = new("--seed") { Description = "seed of every random choice (same seed, same bytes)", DefaultValueFactory = _ => 1 };
-        Option<int?> perClass = new("--per-class") { Description = "training clips per class (default 300; --quick: 30)" };
+        Option<int?> perClass = new("--per-class") { Description = "training clips per class (default 1500; --quick: 30)" };
         Option<int?> testPerClass = new("--test-per-class") { Description = "test clips per class (default: a third of --per-class, at least 1; 100 by default)" };
         Option<bool> quick = new("--quick") { Description = "a small corpus for a first look: 30 training and 10 test clips per class" };
         Option<DirectoryInfo?> cache = new("--cache") { Description = "utterance cache (default: <repository>/artifacts/kws-cache)" };
@@ -42,7 +42,7 @@ internal static class DataKwsCommand
 
         command.SetAction(parse => Ui.Guard(() =>
         {
-            int train = parse.GetValue(perClass) ?? (parse.GetValue(quick) ? 30 : 300);
+            int train = parse.GetValue(perClass) ?? (parse.GetValue(quick) ? 30 : new SpeechCorpusOptions().TrainPerClass);
             int test = parse.GetValue(testPerClass) ?? (parse.GetValue(perClass) == null ? (parse.GetValue(quick) ? 10 : 100) : Math.Max(1, train / 3));
             SpeechCorpusOptions options = new()
             {
