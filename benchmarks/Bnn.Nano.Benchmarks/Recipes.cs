@@ -9,6 +9,7 @@ using Bnn.Nano.Compiler.Data;
 using Bnn.Nano.Compiler.Emit;
 using Bnn.Nano.Compiler.Evaluation;
 using Bnn.Nano.Compiler.Ir;
+using Bnn.Nano.Compiler.Speech;
 using Bnn.Nano.Compiler.Training;
 using Bnn.Nano.Runtime.Model;
 
@@ -26,6 +27,7 @@ public static class Recipes
         new("fashion-mnist-mlp", FashionMlp),
         new("fashion-mnist-cnn", FashionCnn),
         new("uwave-gestures", UWaveGesturesMlp),
+        new("kws-cnn", KeywordCnn),
     ];
 
     private static BenchmarkResult GesturesMlp()
@@ -75,7 +77,7 @@ public static class Recipes
         double euclidean = NearestNeighbour.Accuracy(recordings, testIndices, NearestNeighbour.PredictEuclidean(recordings, trainIndices, testIndices));
         const int band = 31;
         double dtw = NearestNeighbour.Accuracy(recordings, testIndices, NearestNeighbour.PredictDtw(recordings, trainIndices, testIndices, band));
-        WriteDeviceTables(network);
+        WriteDeviceTables(network, UWaveGestures.Namespace, UWaveGestures.ClassName);
 
         CultureInfo c = CultureInfo.InvariantCulture;
         string architecture = string.Create(c, $"{frontEnd.Steps}x3-{string.Join("-", options.HiddenSizes)}-{train.ClassCount}");
@@ -87,16 +89,52 @@ public static class Recipes
         return Measure("uwave-gestures", test, network, architecture, baseline.TestAccuracy, seconds, notes);
     }
 
-    /// <summary>The gesture model as C# tables for the node's device build (written only when they change).</summary>
-    private static void WriteDeviceTables(BnnNetwork network)
+    /// <summary>
+    /// The keyword-spotting model on the synthetic-speech corpus (`bnnc data kws`): features by the node's own
+    /// fixed-point front end, test split = voices never heard in training. Also rewrites the node's device tables
+    /// (firmware/Bnn.Nano.Node/Board/KeywordModel.g.cs) and the blob beside them (KeywordModel.bnn, for `bnnc kws`).
+    /// </summary>
+    private static BenchmarkResult KeywordCnn()
+    {
+        SpeechCorpus corpus = SpeechCorpus.Load(SpeechCorpus.DefaultDirectory());
+        Dataset train = KeywordSpotting.ToDataset(KeywordSpotting.TrainName, corpus.Train, corpus.ClassNames);
+        Dataset test = KeywordSpotting.ToDataset(KeywordSpotting.TestName, corpus.Test, corpus.ClassNames);
+        ConvNetOptions options = KeywordSpotting.Options();
+        long started = Stopwatch.GetTimestamp();
+        BnnNetwork network = KeywordSpotting.Train(train, options, Log());
+        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        double floatAccuracy = ConvNetTrainer.TrainFloatBaseline(train, test, options, Log());
+        WriteDeviceTables(network, "Bnn.Nano.Node.Board", "KeywordModel", writeBlob: true);
+
+        int[] predicted = ConvNetTrainer.Predict(network, test);
+        string perEngine = string.Join(", ", corpus.Test.Select((clip, i) => (clip.Engine, Correct: predicted[i] == clip.ClassIndex))
+            .GroupBy(x => x.Engine)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} {g.Count(x => x.Correct) * 100.0 / g.Count():F1}% of {g.Count()}")));
+        string architecture = "c3x32-p2-bc3x64-p2-bc3x64-p2-128-int8head-12";
+        string notes = string.Create(CultureInfo.InvariantCulture,
+            $"synthetic speech (espeak-ng, flite, festival; {train.Count} training clips, {test.Count} test clips by voices never in training), 49×40 int8 log-mel features from the node's fixed-point front end; " +
+            $"per engine: {perEngine}; targets ≥ 90% at ≤ 64 KB flash, ≤ 32 KB arena");
+        return Measure("kws-cnn", test, network, architecture, floatAccuracy, seconds, notes);
+    }
+
+    /// <summary>A node model as C# tables for the device build (and optionally its blob), written only when they change.</summary>
+    private static void WriteDeviceTables(BnnNetwork network, string ns, string className, bool writeBlob = false)
     {
         string root = DataCatalog.RepositoryRoot() ?? throw new InvalidOperationException("run from inside the Bnn.Nano repository");
-        string path = Path.Combine(root, "firmware", "Bnn.Nano.Node", "Board", UWaveGestures.ClassName + ".g.cs");
-        string source = ModelArtifacts.Build(network, UWaveGestures.Namespace, UWaveGestures.ClassName).TablesSource;
-        if (!File.Exists(path) || File.ReadAllText(path) != source)
+        string folder = Path.Combine(root, "firmware", "Bnn.Nano.Node", "Board");
+        ModelArtifacts artifacts = ModelArtifacts.Build(network, ns, className);
+        string path = Path.Combine(folder, className + ".g.cs");
+        if (!File.Exists(path) || File.ReadAllText(path) != artifacts.TablesSource)
         {
-            File.WriteAllText(path, source);
+            File.WriteAllText(path, artifacts.TablesSource);
             Console.WriteLine($"   wrote {path}");
+        }
+
+        string blobPath = Path.Combine(folder, className + ".bnn");
+        if (writeBlob && (!File.Exists(blobPath) || !File.ReadAllBytes(blobPath).AsSpan().SequenceEqual(artifacts.Blob)))
+        {
+            File.WriteAllBytes(blobPath, artifacts.Blob);
+            Console.WriteLine($"   wrote {blobPath}");
         }
     }
 

@@ -8,6 +8,8 @@ using Bnn.Nano.Runtime.Model;
 namespace Bnn.Nano.Node.Board
 {
     /// <summary>
+    /// Entry point of the node image: the gesture node below, or with <see cref="RunKeywordNode"/> the keyword node
+    /// (<see cref="KeywordProgram"/>).
     /// The gesture node on an ESP32 DevKit (board glue, .nfproj only): MPU6050 on I2C1 (SDA GPIO 21, SCL GPIO 22,
     /// address 0x68), status LED on GPIO 2, the UWave gesture model from the generated tables (GestureModel.g.cs).
     /// Prints one line per classified window ("gesture-N") and one per status event to the debug output.
@@ -19,8 +21,17 @@ namespace Bnn.Nano.Node.Board
             "?", "started", "bus error", "sensor lost", "sensor stuck", "configuration lost", "recovery failed", "recovered", "overrun", "internal error",
         };
 
+        /// <summary>True: this image is the keyword-spotting node (I2S microphone) instead of the gesture node.</summary>
+        public const bool RunKeywordNode = false;
+
         public static void Main()
         {
+            if (RunKeywordNode)
+            {
+                KeywordProgram.Run();
+                return;
+            }
+
             Esp32Pins.ConfigureI2c1();
             SystemClock clock = new SystemClock();
             Esp32I2cRegisterBus bus = new Esp32I2cRegisterBus(Esp32Pins.I2c1BusId, Mpu6050.DefaultAddress);
