@@ -1,7 +1,5 @@
 using System;
 using System.IO;
-using Bnn.Nano.Cli;
-using Spectre.Console;
 using Xunit;
 
 namespace Bnn.Nano.Tests.Cli;
@@ -105,20 +103,5 @@ public sealed class BnncTests : IDisposable
         Assert.Equal(Bnn.Nano.Compiler.UWaveGestures.FrontEnd.HopSamples, frontEnd.HopSamples);
     }
 
-    private static (int Code, string Output) Bnnc(params string[] args)
-    {
-        StringWriter writer = new();
-        IAnsiConsole previous = AnsiConsole.Console;
-        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
-        AnsiConsole.Profile.Width = 200;
-        try
-        {
-            int code = Program.Main(args);
-            return (code, writer.ToString());
-        }
-        finally
-        {
-            AnsiConsole.Console = previous;
-        }
-    }
+    private static (int Code, string Output) Bnnc(params string[] args) => Bnn.Nano.Tests.Cli.BnncConsole.Run(args);
 }

@@ -1,8 +1,6 @@
 using System;
 using System.IO;
-using Bnn.Nano.Cli;
 using Bnn.Nano.Compiler.Speech;
-using Spectre.Console;
 using Xunit;
 
 namespace Bnn.Nano.Tests.Speech;
@@ -39,20 +37,5 @@ public sealed class DataKwsCommandTests : IDisposable
         Assert.Contains("--force", text, StringComparison.Ordinal);
     }
 
-    private static (int Code, string Output) Bnnc(params string[] args)
-    {
-        StringWriter writer = new();
-        IAnsiConsole previous = AnsiConsole.Console;
-        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer), Ansi = AnsiSupport.No, Interactive = InteractionSupport.No });
-        AnsiConsole.Profile.Width = 200;
-        try
-        {
-            int code = Program.Main(args);
-            return (code, writer.ToString());
-        }
-        finally
-        {
-            AnsiConsole.Console = previous;
-        }
-    }
+    private static (int Code, string Output) Bnnc(params string[] args) => Bnn.Nano.Tests.Cli.BnncConsole.Run(args);
 }
