@@ -82,6 +82,36 @@ public sealed class KeywordSpottingTests
     }
 
     [Fact]
+    public void augmentation_keeps_every_sample_first_is_deterministic_and_without_ranges_copies_exactly()
+    {
+        Dataset data = KeywordSpotting.ToDataset("aug", Clips(perClass: 1, seed: 9), s_classes);
+        var options = new KeywordAugmentation { Copies = 2, Seed = 4 };
+        Dataset augmented = KeywordSpotting.Augment(data, options);
+        Assert.Equal(3 * data.Count, augmented.Count);
+        Assert.True(augmented.Signed);
+        for (int i = 0; i < data.Count; i++)
+        {
+            Assert.Equal(data.Sample(i).ToArray(), augmented.Sample(3 * i).ToArray());
+            Assert.Equal([data.Labels[i], data.Labels[i], data.Labels[i]], augmented.Labels.Skip(3 * i).Take(3));
+            Assert.NotEqual(data.Sample(i).ToArray(), augmented.Sample((3 * i) + 1).ToArray());
+        }
+
+        Assert.Equal(augmented.Features, KeywordSpotting.Augment(data, options).Features);
+        Assert.NotEqual(augmented.Features, KeywordSpotting.Augment(data, options with { Seed = 5 }).Features);
+
+        // Every range at zero: the resampling grid falls on the samples themselves, so a variant is an exact copy.
+        var none = new KeywordAugmentation { Copies = 1, MinStretch = 1, MaxStretch = 1, MaxShiftFrames = 0, MaxWarp = 0, MaxGain = 0, MaxTilt = 0, MaxTimeMask = 0, MaxBandMask = 0 };
+        Dataset copies = KeywordSpotting.Augment(data, none);
+        for (int i = 0; i < data.Count; i++)
+        {
+            Assert.Equal(data.Sample(i).ToArray(), copies.Sample((2 * i) + 1).ToArray());
+        }
+
+        Assert.Throws<ArgumentException>(() => KeywordSpotting.Augment(data, options with { MinStretch = 0 }));
+        Assert.Throws<ArgumentException>(() => KeywordSpotting.Augment(RandomNetworks.Inputs(1, 4, 100, true, 12), options));
+    }
+
+    [Fact]
     public void a_tiny_training_carries_every_property_through_the_blob_and_the_scores_scale_to_the_float_logits()
     {
         Dataset train = KeywordSpotting.ToDataset("tiny-train", Clips(perClass: 3, seed: 1), s_classes);
