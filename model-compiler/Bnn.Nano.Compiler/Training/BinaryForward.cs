@@ -31,7 +31,7 @@ internal static class BinaryForward
             return predictions;
         }
 
-        float[] x = BinaryMlpTrainer.ToFloats(data);
+        float[] x = TrainingLoop.ToFloats(data);
         int inputs = network.InputLength;
         int widest = inputs;
         var weights = new float[dense.Length][];

@@ -5,12 +5,11 @@ using Bnn.Nano.Compiler.Ir;
 namespace Bnn.Nano.Compiler.Training;
 
 /// <summary>The convolutional network being trained: its stages, the loss, the optimiser, inference and export.</summary>
-internal sealed class ConvNetModel
+internal sealed class ConvNetModel : IMiniBatchModel
 {
     private readonly ConvNetOptions options;
     private readonly ConvNetWorkers workers;
-    private double beta1Power = 1.0;
-    private double beta2Power = 1.0;
+    private readonly AdamOptimizer adam;
 
     public ConvNetModel(ConvNetOptions options, int classes, int capacity, bool binarized, Random random)
     {
@@ -18,6 +17,7 @@ internal sealed class ConvNetModel
         Binarized = binarized;
         Capacity = capacity;
         workers = new ConvNetWorkers(options.Threads);
+        adam = new AdamOptimizer(options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon);
         var stages = new List<ConvNetStage>();
         TensorShape shape = options.InputShape;
         for (int b = 0; b < options.Blocks.Count; b++)
@@ -109,46 +109,12 @@ internal sealed class ConvNetModel
     private double SoftmaxCrossEntropy(int[] labels, int rows, ref int correct)
     {
         ConvNetStage last = Stages[^1];
-        int classes = last.Out;
-        float[] logits = last.Logits, grad = last.DA;
-        double loss = 0;
-        for (int b = 0; b < rows; b++)
-        {
-            int offset = b * classes;
-            int best = 0;
-            for (int c = 1; c < classes; c++)
-            {
-                if (logits[offset + c] > logits[offset + best])
-                {
-                    best = c;
-                }
-            }
-
-            correct += best == labels[b] ? 1 : 0;
-            double max = logits[offset + best];
-            double total = 0;
-            for (int c = 0; c < classes; c++)
-            {
-                total += Kernels.Exp(logits[offset + c] - max);
-            }
-
-            for (int c = 0; c < classes; c++)
-            {
-                double p = Kernels.Exp(logits[offset + c] - max) / total;
-                grad[offset + c] = (float)((p - (c == labels[b] ? 1.0 : 0.0)) / rows);
-            }
-
-            loss += Math.Log(total) - (logits[offset + labels[b]] - max);
-        }
-
-        return loss;
+        return Kernels.SoftmaxCrossEntropy(last.Logits, last.DA, last.Out, labels, rows, ref correct);
     }
 
     private void Update(float learningRate)
     {
-        beta1Power *= options.AdamBeta1;
-        beta2Power *= options.AdamBeta2;
-        var adam = new Adam(learningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, (float)(1.0 - beta1Power), (float)(1.0 - beta2Power));
+        AdamStep step = adam.NextStep(learningRate);
         float decay = learningRate * options.WeightDecay;
         foreach (ConvNetStage stage in Stages)
         {
@@ -162,15 +128,15 @@ internal sealed class ConvNetModel
                 }
             }
 
-            adam.Apply(stage.Latent, stage.GW, stage.MW, stage.VW);
+            step.Apply(stage.Latent, stage.GW, stage.MW, stage.VW);
             if (stage.Role == ConvNetRole.Head)
             {
-                adam.Apply(stage.Bias!, stage.GBias!, stage.MBias!, stage.VBias!);
+                step.Apply(stage.Bias!, stage.GBias!, stage.MBias!, stage.VBias!);
             }
             else
             {
-                adam.Apply(stage.Gamma!, stage.GGamma!, stage.MGamma!, stage.VGamma!);
-                adam.Apply(stage.Beta!, stage.GBeta!, stage.MBeta!, stage.VBeta!);
+                step.Apply(stage.Gamma!, stage.GGamma!, stage.MGamma!, stage.VGamma!);
+                step.Apply(stage.Beta!, stage.GBeta!, stage.MBeta!, stage.VBeta!);
             }
 
             if (stage.Binary)
@@ -320,23 +286,5 @@ internal sealed class ConvNetModel
 
         float storedScale = (float)scale;
         return new Int8HeadLayer(inputs, outputs, weights, biases, storedScale > 0f ? storedScale : float.Epsilon);
-    }
-
-    /// <summary>Adam with bias correction (PyTorch's formulation), element by element.</summary>
-    private readonly struct Adam(float learningRate, float beta1, float beta2, float epsilon, float correction1, float correction2)
-    {
-        public void Apply(float[] parameters, float[] gradients, float[] m, float[] v)
-        {
-            float oneMinusBeta1 = 1f - beta1, oneMinusBeta2 = 1f - beta2;
-            for (int k = 0; k < parameters.Length; k++)
-            {
-                float g = gradients[k];
-                float mk = (beta1 * m[k]) + (oneMinusBeta1 * g);
-                float vk = (beta2 * v[k]) + (oneMinusBeta2 * g * g);
-                m[k] = mk;
-                v[k] = vk;
-                parameters[k] -= learningRate * (mk / correction1) / (MathF.Sqrt(vk / correction2) + epsilon);
-            }
-        }
     }
 }

@@ -31,13 +31,19 @@ public enum ConvPadding
 public sealed record ConvBlock(int Channels, int Kernel = 3, int Stride = 1, ConvPadding Padding = ConvPadding.Same, int PadValue = 1, int Pool = 0);
 
 /// <summary>
-/// Options of <see cref="ConvNetTrainer"/>: a binarized convolutional network over an HWC 8-bit input.
+/// Options of <see cref="ConvNetTrainer"/>: a binarized convolutional network over an HWC 8-bit input (these and the
+/// shared ones of <see cref="CommonTrainingOptions"/>; defaults: 20 epochs, learning rate 0.005).
 /// Architecture: <see cref="Blocks"/> (the first reads the raw integer input with binary weights), then dense hidden
 /// layers of <see cref="DenseSizes"/> (binary, batch norm, sign), then the class layer: binary dense + batch norm
 /// (scores), or with <see cref="FullPrecisionHead"/> an int8 head.
 /// </summary>
-public sealed record ConvNetOptions
+public sealed record ConvNetOptions : CommonTrainingOptions
 {
+    public ConvNetOptions()
+        : base(epochs: 20, learningRate: 0.005f)
+    {
+    }
+
     /// <summary>Shape of one sample, HWC; its element count must equal the data set's feature count.</summary>
     public TensorShape InputShape { get; init; } = new(28, 28, 1);
 
@@ -61,60 +67,17 @@ public sealed record ConvNetOptions
     /// </summary>
     public bool UseScalingFactors { get; init; }
 
-    public int Epochs { get; init; } = 20;
-
-    /// <summary>Samples per optimiser step (at least 2). Each epoch drops the last incomplete batch.</summary>
-    public int BatchSize { get; init; } = 64;
-
-    /// <summary>Adam step size at the start of training.</summary>
-    public float LearningRate { get; init; } = 0.005f;
-
-    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Cosine;
-
-    /// <summary>Epochs per decay step of <see cref="LearningRateSchedule.Step"/>.</summary>
-    public int StepEpochs { get; init; } = 10;
-
-    /// <summary>Factor per decay step of <see cref="LearningRateSchedule.Step"/>.</summary>
-    public float StepFactor { get; init; } = 0.3f;
-
-    /// <summary>Seed of the one <see cref="Random"/> that initialises the weights, shuffles and augments.</summary>
-    public int Seed { get; init; } = 1;
-
-    /// <summary>Weight of the current batch in the running statistics (PyTorch convention).</summary>
-    public float BnMomentum { get; init; } = 0.1f;
-
-    /// <summary>Batch-norm epsilon, used in training and stored in the returned network.</summary>
-    public float Epsilon { get; init; } = 1e-4f;
-
     /// <summary>
     /// True: after training, the running statistics of every batch norm are replaced by the exact statistics of the
     /// whole training set (layer by layer, each with the final weights and the recalibrated layers before it).
     /// </summary>
     public bool RecalibrateBatchNorm { get; init; } = true;
 
-    /// <summary>Decoupled weight decay on real-valued weights (the full-precision head, the float baseline); latent binary weights get none.</summary>
-    public float WeightDecay { get; init; }
-
-    public float AdamBeta1 { get; init; } = 0.9f;
-
-    public float AdamBeta2 { get; init; } = 0.999f;
-
-    public float AdamEpsilon { get; init; } = 1e-8f;
-
     /// <summary>Augmentation: random translation by up to this many pixels in each direction (filled with 0); 0 = none.</summary>
     public int ShiftPixels { get; init; }
 
     /// <summary>Augmentation: mirror each training image left-right with probability 1/2.</summary>
     public bool HorizontalFlip { get; init; }
-
-    /// <summary>Hidden activation of the float baseline (<see cref="ConvNetTrainer.TrainFloatBaseline"/>).</summary>
-    public FloatActivation FloatActivation { get; init; } = FloatActivation.Relu;
-
-    /// <summary>Optional held-out set whose accuracy is reported after each epoch (costs one inference pass per epoch).</summary>
-    public Dataset? Validation { get; init; }
-
-    /// <summary>Worker threads (0 = all processors). Results do not depend on it.</summary>
-    public int Threads { get; init; }
 
     /// <summary>
     /// The benchmark configuration for Fashion-MNIST (28×28×1 uint8, 10 classes): 5×5 conv on the raw bytes (32 ch,
@@ -148,9 +111,8 @@ public sealed record ConvNetOptions
         return (total / 2, total - (total / 2));
     }
 
-    internal void Validate(Dataset train)
+    private protected override void ValidateSpecific(Dataset train)
     {
-        ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(Blocks);
         ArgumentNullException.ThrowIfNull(DenseSizes);
         if (InputShape.Height < 1 || InputShape.Width < 1 || InputShape.Channels < 1)
@@ -211,49 +173,6 @@ public sealed record ConvNetOptions
             }
         }
 
-        ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, nameof(Epochs));
-        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 2, nameof(BatchSize));
-        if (!(LearningRate > 0f) || !float.IsFinite(LearningRate))
-        {
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "must be a positive finite number");
-        }
-
-        ArgumentOutOfRangeException.ThrowIfLessThan(StepEpochs, 1, nameof(StepEpochs));
-        if (!(BnMomentum > 0f && BnMomentum <= 1f))
-        {
-            throw new ArgumentOutOfRangeException(nameof(BnMomentum), BnMomentum, "must be in (0, 1]");
-        }
-
-        if (!(Epsilon > 0f) || !(WeightDecay >= 0f) || !(AdamEpsilon > 0f) || !(StepFactor > 0f))
-        {
-            throw new ArgumentException("Epsilon, AdamEpsilon and StepFactor must be positive, WeightDecay non-negative");
-        }
-
-        if (!(AdamBeta1 >= 0f && AdamBeta1 < 1f) || !(AdamBeta2 >= 0f && AdamBeta2 < 1f))
-        {
-            throw new ArgumentException("Adam betas must be in [0, 1)");
-        }
-
         ArgumentOutOfRangeException.ThrowIfNegative(ShiftPixels, nameof(ShiftPixels));
-        ArgumentOutOfRangeException.ThrowIfNegative(Threads, nameof(Threads));
-        if (train.Count < 2)
-        {
-            throw new ArgumentException($"data set '{train.Name}' has {train.Count} samples; training needs at least 2", nameof(train));
-        }
-
-        if (Validation != null)
-        {
-            CheckCompatible(train, Validation, nameof(Validation));
-        }
-    }
-
-    internal static void CheckCompatible(Dataset train, Dataset other, string what)
-    {
-        if (other.FeatureCount != train.FeatureCount || other.ClassCount != train.ClassCount || other.Signed != train.Signed)
-        {
-            throw new ArgumentException(
-                $"{what} set '{other.Name}' ({other.FeatureCount} features, {other.ClassCount} classes, {(other.Signed ? "int8" : "uint8")}) " +
-                $"does not match training set '{train.Name}' ({train.FeatureCount}, {train.ClassCount}, {(train.Signed ? "int8" : "uint8")})");
-        }
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Threading;
 using Bnn.Nano.Compiler.Data;
 using Bnn.Nano.Compiler.Ir;
@@ -53,9 +52,9 @@ public static class ConvNetTrainer
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(test);
-        ConvNetOptions.CheckCompatible(train, test, "test");
+        CommonTrainingOptions.CheckCompatible(train, test, "test");
         ConvNetModel model = Fit(train, options, binarized: false, progress, ct);
-        return test.Count == 0 ? 0 : Score(model.Predict(ToFloats(test), test.Count), test.Labels);
+        return TrainingLoop.Accuracy(model, test);
     }
 
     /// <summary>Classes of a network on a data set, equal to the float reference's (see <see cref="ConvNetInference"/>).</summary>
@@ -66,80 +65,39 @@ public static class ConvNetTrainer
 
     private static ConvNetModel Fit(Dataset train, ConvNetOptions options, bool binarized, IProgress<TrainingProgress>? progress, CancellationToken ct)
     {
-        options.Validate(train);
-        long started = Stopwatch.GetTimestamp();
-        int n = train.Count, d = train.FeatureCount;
-        int batch = Math.Min(options.BatchSize, n);
-        int batchesPerEpoch = n / batch;
-        long totalSteps = (long)batchesPerEpoch * options.Epochs;
-
-        float[] all = ToFloats(train);
-        float[]? validation = options.Validation == null || binarized ? null : ToFloats(options.Validation);
-        var random = new Random(options.Seed);
-        var model = new ConvNetModel(options, train.ClassCount, batch, binarized, random);
-
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++)
-        {
-            order[i] = i;
-        }
-
-        bool augment = options.ShiftPixels > 0 || options.HorizontalFlip;
-        float[] x = new float[batch * d];
-        int[] labels = new int[batch];
-        long step = 0;
-        for (int epoch = 0; epoch < options.Epochs; epoch++)
-        {
-            for (int i = n - 1; i > 0; i--)
-            {
-                int j = random.Next(i + 1);
-                (order[i], order[j]) = (order[j], order[i]);
-            }
-
-            double lossSum = 0;
-            int correct = 0;
-            float learningRate = options.LearningRate;
-            for (int k = 0; k < batchesPerEpoch; k++)
-            {
-                ct.ThrowIfCancellationRequested();
-                for (int r = 0; r < batch; r++)
-                {
-                    int sample = order[(k * batch) + r];
-                    labels[r] = train.Labels[sample];
-                    if (!augment)
-                    {
-                        Array.Copy(all, sample * d, x, r * d, d);
-                        continue;
-                    }
-
-                    int s = options.ShiftPixels;
-                    int dy = s > 0 ? random.Next(-s, s + 1) : 0;
-                    int dx = s > 0 ? random.Next(-s, s + 1) : 0;
-                    bool flip = options.HorizontalFlip && random.Next(2) == 1;
-                    Transform(all, sample * d, x, r * d, options.InputShape, dy, dx, flip);
-                }
-
-                learningRate = LearningRateAt(options, step, totalSteps, epoch);
-                lossSum += model.Step(x, labels, batch, learningRate, ref correct);
-                step++;
-            }
-
-            if (progress != null)
-            {
-                int seen = batchesPerEpoch * batch;
-                double? validationAccuracy = options.Validation == null ? null
-                    : binarized ? ConvNetInference.Accuracy(model.ToNetwork(options.InputShape, train.Signed, train.ClassNames), options.Validation)
-                    : Score(model.Predict(validation!, options.Validation.Count), options.Validation.Labels);
-                progress.Report(new TrainingProgress(epoch + 1, options.Epochs, lossSum / seen, correct / (double)seen, validationAccuracy, learningRate, Stopwatch.GetElapsedTime(started)));
-            }
-        }
-
+        var loop = new TrainingLoop(train, options);
+        var model = new ConvNetModel(options, train.ClassCount, loop.BatchSize, binarized, loop.Random);
+        Func<double>? validationAccuracy = options.Validation is not Dataset validation ? null
+            : binarized ? () => ConvNetInference.Accuracy(model.ToNetwork(options.InputShape, train.Signed, train.ClassNames), validation)
+            : TrainingLoop.AccuracyEvaluator(model, validation);
+        loop.Run(model, Augmentation(options, loop.Random), validationAccuracy, progress, ct);
         if (options.RecalibrateBatchNorm)
         {
-            model.Recalibrate(all, n);
+            model.Recalibrate(loop.Features, train.Count);
         }
 
         return model;
+    }
+
+    /// <summary>
+    /// The sample loader of the shift and flip augmentations (null: none): per sample, draws dy, then dx (each only when
+    /// shifting), then the flip (only when flipping) from <paramref name="random"/>.
+    /// </summary>
+    private static SampleLoader? Augmentation(ConvNetOptions options, Random random)
+    {
+        int s = options.ShiftPixels;
+        if (!(s > 0 || options.HorizontalFlip))
+        {
+            return null;
+        }
+
+        return (source, sourceOffset, destination, destinationOffset) =>
+        {
+            int dy = s > 0 ? random.Next(-s, s + 1) : 0;
+            int dx = s > 0 ? random.Next(-s, s + 1) : 0;
+            bool flip = options.HorizontalFlip && random.Next(2) == 1;
+            Transform(source, sourceOffset, destination, destinationOffset, options.InputShape, dy, dx, flip);
+        };
     }
 
     /// <summary>Mirrors (optionally) then translates one HWC image by (dy, dx); uncovered pixels become 0.</summary>
@@ -163,50 +121,5 @@ public static class ConvNetTrainer
                 Array.Copy(source, from, destination, at, c);
             }
         }
-    }
-
-    /// <summary>Learning rate of a step, from basic arithmetic only (no C-runtime cos/pow).</summary>
-    internal static float LearningRateAt(ConvNetOptions options, long step, long totalSteps, int epoch)
-    {
-        switch (options.Schedule)
-        {
-            case LearningRateSchedule.Cosine:
-                double t = totalSteps <= 1 ? 0 : step / (double)totalSteps;
-                return (float)(options.LearningRate * 0.5 * (1.0 + BinaryMlpTrainer.DeterministicCosPi(t)));
-            case LearningRateSchedule.Step:
-                double factor = 1;
-                for (int s = 0; s < epoch / options.StepEpochs; s++)
-                {
-                    factor *= options.StepFactor;
-                }
-
-                return (float)(options.LearningRate * factor);
-            default:
-                return options.LearningRate;
-        }
-    }
-
-    private static double Score(int[] predictions, int[] labels)
-    {
-        int correct = 0;
-        for (int i = 0; i < labels.Length; i++)
-        {
-            correct += predictions[i] == labels[i] ? 1 : 0;
-        }
-
-        return labels.Length == 0 ? 0 : correct / (double)labels.Length;
-    }
-
-    /// <summary>The integer feature values as floats, row-major.</summary>
-    private static float[] ToFloats(Dataset data)
-    {
-        var values = new float[data.Count * data.FeatureCount];
-        byte[] bytes = data.Features;
-        for (int k = 0; k < values.Length; k++)
-        {
-            values[k] = data.Signed ? (sbyte)bytes[k] : bytes[k];
-        }
-
-        return values;
     }
 }

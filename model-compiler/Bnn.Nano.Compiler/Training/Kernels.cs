@@ -109,6 +109,47 @@ internal static class Kernels
     }
 
     /// <summary>
+    /// Softmax cross-entropy of <paramref name="rows"/> rows of <paramref name="classes"/> logits: writes
+    /// d(mean loss)/d(logit) to <paramref name="gradients"/>, adds the rows whose arg-max (lowest index on ties) is the
+    /// label to <paramref name="correct"/> and returns the summed loss. In double, with <see cref="Exp"/>, so the same
+    /// bits everywhere.
+    /// </summary>
+    public static double SoftmaxCrossEntropy(float[] logits, float[] gradients, int classes, int[] labels, int rows, ref int correct)
+    {
+        double loss = 0;
+        for (int b = 0; b < rows; b++)
+        {
+            int offset = b * classes;
+            int best = 0;
+            for (int c = 1; c < classes; c++)
+            {
+                if (logits[offset + c] > logits[offset + best])
+                {
+                    best = c;
+                }
+            }
+
+            correct += best == labels[b] ? 1 : 0;
+            double max = logits[offset + best];
+            double total = 0;
+            for (int c = 0; c < classes; c++)
+            {
+                total += Exp(logits[offset + c] - max);
+            }
+
+            for (int c = 0; c < classes; c++)
+            {
+                double p = Exp(logits[offset + c] - max) / total;
+                gradients[offset + c] = (float)((p - (c == labels[b] ? 1.0 : 0.0)) / rows);
+            }
+
+            loss += Math.Log(total) - (logits[offset + labels[b]] - max);
+        }
+
+        return loss;
+    }
+
+    /// <summary>
     /// exp(x) from basic operations only (range reduction by ln 2, degree-13 Taylor polynomial, exponent bits), so it
     /// gives the same bits on every platform, unlike <see cref="Math.Exp"/> (which calls the C runtime).
     /// Relative error below 1e-15 for x in [-700, 700]; 0 below -700.

@@ -11,15 +11,14 @@ namespace Bnn.Nano.Compiler.Training;
 /// Threading: matrix products are split by output rows (forward, input gradients) or by output neurons (weight
 /// gradients); per-channel reductions run on one thread in sample order. See <see cref="Kernels"/> for the bits.
 /// </summary>
-internal sealed class Mlp
+internal sealed class Mlp : IMiniBatchModel
 {
     private readonly TrainingOptions options;
     private readonly RangeRunner runner;
+    private readonly AdamOptimizer adam;
     private readonly Layer[] layers;
     private readonly int inputs;
     private readonly int capacity;
-    private double beta1Power = 1.0;
-    private double beta2Power = 1.0;
 
     public Mlp(int inputs, int classes, int batchCapacity, TrainingOptions options, Random random)
     {
@@ -27,6 +26,7 @@ internal sealed class Mlp
         this.inputs = inputs;
         capacity = batchCapacity;
         runner = new RangeRunner(options.Threads);
+        adam = new AdamOptimizer(options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon);
         var widths = new List<int> { inputs };
         widths.AddRange(options.HiddenSizes);
         widths.Add(classes);
@@ -39,10 +39,7 @@ internal sealed class Mlp
 
     public int Classes => layers[^1].Out;
 
-    /// <summary>
-    /// One optimiser step on <paramref name="rows"/> samples (row-major in <paramref name="x"/>). Returns the summed
-    /// cross-entropy over the rows and adds the number of correct training-mode predictions to <paramref name="correct"/>.
-    /// </summary>
+    /// <inheritdoc/>
     public double Step(float[] x, int[] labels, int rows, float learningRate, ref int correct)
     {
         if (rows > capacity || rows < 2)
@@ -51,7 +48,8 @@ internal sealed class Mlp
         }
 
         ForwardTraining(x, rows);
-        double loss = SoftmaxCrossEntropy(labels, rows, ref correct);
+        Layer last = layers[^1];
+        double loss = Kernels.SoftmaxCrossEntropy(last.Y, last.DY, last.Out, labels, rows, ref correct);
         Backward(x, rows);
         Update(learningRate);
         return loss;
@@ -153,44 +151,6 @@ internal sealed class Mlp
         }
     }
 
-    private double SoftmaxCrossEntropy(int[] labels, int rows, ref int correct)
-    {
-        Layer last = layers[^1];
-        int classes = last.Out;
-        float[] logits = last.Y, grad = last.DY;
-        double loss = 0;
-        for (int b = 0; b < rows; b++)
-        {
-            int offset = b * classes;
-            int best = 0;
-            for (int c = 1; c < classes; c++)
-            {
-                if (logits[offset + c] > logits[offset + best])
-                {
-                    best = c;
-                }
-            }
-
-            correct += best == labels[b] ? 1 : 0;
-            double max = logits[offset + best];
-            double total = 0;
-            for (int c = 0; c < classes; c++)
-            {
-                total += Kernels.Exp(logits[offset + c] - max);
-            }
-
-            for (int c = 0; c < classes; c++)
-            {
-                double p = Kernels.Exp(logits[offset + c] - max) / total;
-                grad[offset + c] = (float)((p - (c == labels[b] ? 1.0 : 0.0)) / rows);
-            }
-
-            loss += Math.Log(total) - (logits[offset + labels[b]] - max);
-        }
-
-        return loss;
-    }
-
     private void Backward(float[] x, int rows)
     {
         for (int l = layers.Length - 1; l >= 0; l--)
@@ -266,9 +226,7 @@ internal sealed class Mlp
 
     private void Update(float learningRate)
     {
-        beta1Power *= options.AdamBeta1;
-        beta2Power *= options.AdamBeta2;
-        var adam = new Adam(learningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, (float)(1.0 - beta1Power), (float)(1.0 - beta2Power));
+        AdamStep step = adam.NextStep(learningRate);
         float keep = 1f - (learningRate * options.WeightDecay);
         bool decay = options.WeightDecay > 0f, binarized = options.Binarized;
         foreach (Layer layer in layers)
@@ -285,7 +243,7 @@ internal sealed class Mlp
                     }
                 }
 
-                adam.Apply(latent, layer.GW, layer.MW, layer.VW, start, end);
+                step.Apply(latent, layer.GW, layer.MW, layer.VW, start, end);
                 if (binarized)
                 {
                     for (int k = start; k < end; k++)
@@ -296,8 +254,8 @@ internal sealed class Mlp
                     }
                 }
             });
-            adam.Apply(layer.Gamma, layer.GGamma, layer.MGamma, layer.VGamma, 0, layer.Out);
-            adam.Apply(layer.Beta, layer.GBeta, layer.MBeta, layer.VBeta, 0, layer.Out);
+            step.Apply(layer.Gamma, layer.GGamma, layer.MGamma, layer.VGamma);
+            step.Apply(layer.Beta, layer.GBeta, layer.MBeta, layer.VBeta);
         }
     }
 
@@ -389,24 +347,6 @@ internal sealed class Mlp
         }
 
         return new BnnNetwork(train.FeatureCount, train.Signed, result, train.ClassNames);
-    }
-
-    /// <summary>Adam with bias correction (PyTorch's formulation), element by element.</summary>
-    private readonly struct Adam(float learningRate, float beta1, float beta2, float epsilon, float correction1, float correction2)
-    {
-        public void Apply(float[] parameters, float[] gradients, float[] m, float[] v, int start, int end)
-        {
-            float oneMinusBeta1 = 1f - beta1, oneMinusBeta2 = 1f - beta2;
-            for (int k = start; k < end; k++)
-            {
-                float g = gradients[k];
-                float mk = (beta1 * m[k]) + (oneMinusBeta1 * g);
-                float vk = (beta2 * v[k]) + (oneMinusBeta2 * g * g);
-                m[k] = mk;
-                v[k] = vk;
-                parameters[k] -= learningRate * (mk / correction1) / (MathF.Sqrt(vk / correction2) + epsilon);
-            }
-        }
     }
 
     private sealed class Layer
