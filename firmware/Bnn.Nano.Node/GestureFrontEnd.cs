@@ -96,7 +96,7 @@ namespace Bnn.Nano.Node
                 throw new NodeException("GestureFrontEnd: zero point " + _zeroPoint.ToString() + " is outside -128..127");
             }
 
-            Scale = SingleFromBits(scaleBits);
+            Scale = ModelProperty.SingleFromBits(scaleBits);
             if (!(Scale > 0f))
             {
                 throw new NodeException("GestureFrontEnd: input scale bits 0x" + scaleBits.ToString("X8") + " are not a positive normal float");
@@ -260,33 +260,6 @@ namespace Bnn.Nano.Node
             }
 
             return q > 127 ? 127 : q;
-        }
-
-        /// <summary>
-        /// The float32 whose IEEE-754 bits are <paramref name="bits"/>, for normal numbers (exact: the mantissa times a
-        /// power of two, built by exact doublings/halvings); 0 for zero, subnormal, infinite or NaN bit patterns
-        /// (mscorlib 1.x has no Int32BitsToSingle).
-        /// </summary>
-        public static float SingleFromBits(int bits)
-        {
-            int exponent = (bits >> 23) & 0xFF;
-            if (exponent == 0 || exponent == 0xFF)
-            {
-                return 0f;
-            }
-
-            float value = (bits & 0x7FFFFF) | 0x800000;
-            for (int e = exponent - 150; e > 0; e--)
-            {
-                value *= 2f;
-            }
-
-            for (int e = exponent - 150; e < 0; e++)
-            {
-                value *= 0.5f;
-            }
-
-            return bits < 0 ? -value : value;
         }
 
         private static int Required(BnnModel model, int key, string name)

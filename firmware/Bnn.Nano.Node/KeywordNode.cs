@@ -108,7 +108,7 @@ namespace Bnn.Nano.Node
             _led = led;
             _frontEnd = new AudioFrontEnd(config);
             _window = new FeatureWindow(_frontEnd);
-            _detector = new KeywordDetector(model.ClassCount, FirstKeywordClass, GestureFrontEnd.SingleFromBits(model.GetProperty(ModelProperty.ScoreScaleBits, 0)));
+            _detector = new KeywordDetector(model.ClassCount, FirstKeywordClass, ModelProperty.SingleFromBits(model.GetProperty(ModelProperty.ScoreScaleBits, 0)));
             _hop = new short[config.HopLength];
             _input = new byte[model.InputLength];
             _framesPerInference = inferenceHop / config.HopLength;

@@ -36,5 +36,32 @@ namespace Bnn.Nano.Runtime.Model
 
         /// <summary>Most properties in one model.</summary>
         public const int MaxCount = 256;
+
+        /// <summary>
+        /// The float32 whose IEEE-754 bits are <paramref name="bits"/>, for normal numbers (exact: the mantissa times a
+        /// power of two, built by exact doublings/halvings); 0 for zero, subnormal, infinite or NaN bit patterns
+        /// (mscorlib 1.x has no Int32BitsToSingle).
+        /// </summary>
+        public static float SingleFromBits(int bits)
+        {
+            int exponent = (bits >> 23) & 0xFF;
+            if (exponent == 0 || exponent == 0xFF)
+            {
+                return 0f;
+            }
+
+            float value = (bits & 0x7FFFFF) | 0x800000;
+            for (int e = exponent - 150; e > 0; e--)
+            {
+                value *= 2f;
+            }
+
+            for (int e = exponent - 150; e < 0; e++)
+            {
+                value *= 0.5f;
+            }
+
+            return bits < 0 ? -value : value;
+        }
     }
 }

@@ -191,7 +191,7 @@ public class UWaveDatasetTests
             int bits = BitConverter.SingleToInt32Bits(value);
             int exponent = (bits >> 23) & 0xFF;
             float expected = exponent == 0 || exponent == 0xFF ? 0f : value;
-            Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(GestureFrontEnd.SingleFromBits(bits)));
+            Assert.Equal(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(ModelProperty.SingleFromBits(bits)));
         }
     }
 
