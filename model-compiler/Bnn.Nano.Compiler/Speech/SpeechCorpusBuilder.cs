@@ -220,6 +220,8 @@ public sealed class SpeechCorpusBuilder
             throw new ArgumentException($"speaker {shared.Speaker} is in both the training and the test voices");
         }
 
+        ForeignSpelling.EnsureSayable(o.TrainVoices.Concat(o.TestVoices), o.Keywords.Concat(o.UnknownWords));
+
         foreach (TtsVoice v in o.TrainVoices.Concat(o.TestVoices).Where(v => !o.EngineWeights.TryGetValue(v.Engine, out int w) || w <= 0))
         {
             throw new ArgumentException($"voice {v.Speaker} belongs to engine {TtsVoice.EngineName(v.Engine)}, which has no positive weight");

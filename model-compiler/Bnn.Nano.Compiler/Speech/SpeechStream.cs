@@ -102,6 +102,8 @@ public static class SpeechStream
             throw new ArgumentException("a stream needs voices, keywords and other words");
         }
 
+        ForeignSpelling.EnsureSayable(options.Voices, options.Keywords.Concat(options.OtherWords));
+
         int length = (int)Math.Round(seconds * SpeechAudio.SampleRate);
         SeededRandom r = SeededRandom.For(seed, "stream");
         NoiseSource noiseSource = new(options.AlsaNoisePath);

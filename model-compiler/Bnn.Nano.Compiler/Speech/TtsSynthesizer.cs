@@ -37,7 +37,8 @@ public sealed class TtsSynthesizer
     public const int FestivalBatch = 30;
 
     /// <summary>The packages that provide every engine and voice this project uses.</summary>
-    public const string AllPackages = "espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts";
+    public const string AllPackages = "espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts " +
+        "festvox-italp16k festvox-itapc16k festvox-ca-ona-hts festvox-suopuhe-lj festvox-suopuhe-mv festvox-czech-dita festvox-czech-machac festvox-czech-krb";
 
     private const string KeyVersion = "bnn-kws-utterance-v1";
     private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(2);
@@ -152,12 +153,16 @@ public sealed class TtsSynthesizer
     public string Key(UtteranceRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+
+        // A respelled word joins the key with its spelling ("right=rajt"), so editing ForeignSpelling re-synthesises
+        // exactly the affected words while English voices keep their keys.
+        string spoken = request.Voice.SpokenText(request.Text);
         string canonical = string.Join('\n',
             KeyVersion,
             TtsVoice.EngineName(request.Voice.Engine),
             EngineVersion(request.Voice.Engine),
             request.Voice.Name,
-            request.Text,
+            spoken == request.Text ? request.Text : request.Text + "=" + spoken,
             request.Rate.ToString(CultureInfo.InvariantCulture),
             request.Pitch.ToString(CultureInfo.InvariantCulture),
             SampleRate.ToString(CultureInfo.InvariantCulture),
@@ -320,7 +325,7 @@ public sealed class TtsSynthesizer
     }
 
     private static string[] EspeakArguments(UtteranceRequest r, string output) =>
-        ["-v", r.Voice.Name, "-s", Inv(r.Rate), "-p", Inv(r.Pitch), "-w", output, r.Text];
+        ["-v", r.Voice.Name, "-s", Inv(r.Rate), "-p", Inv(r.Pitch), "-w", output, r.Voice.SpokenText(r.Text)];
 
     private static string[] FliteArguments(UtteranceRequest r, string output)
     {
@@ -330,7 +335,7 @@ public sealed class TtsSynthesizer
             args.AddRange(["--setf", "int_f0_target_mean=" + Inv(r.Pitch)]);
         }
 
-        args.AddRange(["-t", r.Text, "-o", output]);
+        args.AddRange(["-t", r.Voice.SpokenText(r.Text), "-o", output]);
         return [.. args];
     }
 
@@ -361,7 +366,7 @@ public sealed class TtsSynthesizer
                 s.Append(CultureInfo.InvariantCulture, $"(set! int_lr_params '((target_f0_mean {r.Pitch}) (target_f0_std {f0Std}) (model_f0_mean 170) (model_f0_std 34)))\n");
             }
 
-            s.Append(CultureInfo.InvariantCulture, $"(utt.save.wave (utt.synth (Utterance Text \"{r.Text}\")) \"{SchemeString(outputs[i])}\" 'riff)\n");
+            s.Append(CultureInfo.InvariantCulture, $"(utt.save.wave (utt.synth (Utterance Text \"{r.Voice.SpokenText(r.Text)}\")) \"{SchemeString(outputs[i])}\" 'riff)\n");
         }
 
         string script = Path.Combine(work, "say.scm");

@@ -41,6 +41,9 @@ public sealed record TtsVoice(TtsEngine Engine, string Name, string Accent, stri
         _ => throw new ArgumentOutOfRangeException(nameof(engine), engine, null),
     };
 
+    /// <summary>The text this voice is given to say the English <paramref name="word"/> (respelled for non-English voices).</summary>
+    public string SpokenText(string word) => ForeignSpelling.Spell(Accent, word);
+
     public static TtsVoice Espeak(string accent, string variant) => new(TtsEngine.EspeakNg, accent + "+" + variant, accent, variant);
 
     public override string ToString() => Speaker;
@@ -53,7 +56,10 @@ public sealed record TtsVoice(TtsEngine Engine, string Name, string Accent, stri
 /// accents <see cref="TestAccents"/> × the held-out variants <see cref="TestVariants"/> (whole variant families are held
 /// out: iven*, steph*, the Diogo/Henrique/Hugo/michel/miguel/anika family, the gustave/marcelo/Mario/Michael family).</item>
 /// <item>flite: TRAIN = awb, rms; TEST = kal16, slt (same recorded people as festival's kal and slt, so they cannot be in TRAIN).</item>
-/// <item>festival: TEST only = kal_diphone, ked_diphone, cmu_us_slt_arctic_hts.</item>
+/// <item>festival: TEST = the English voices kal_diphone, ked_diphone, cmu_us_slt_arctic_hts; TRAIN = Italian, Catalan,
+/// Czech and Finnish voices saying the words respelled in their own orthography (<see cref="ForeignSpelling"/>):
+/// accented speakers whose recorded human timbres (four female, three male, one child) the espeak-ng and flite training
+/// voices lack.</item>
 /// </list>
 /// espeak-ng variants left out altogether: robot and echo effects (robosoft*, RicishayMax*, UniRobot, anikaRobot,
 /// Demonic), whisper/whisperf, caleb and klatt6 (render identically to klatt), fast, and the names with spaces or jokes
@@ -102,7 +108,20 @@ public static class SpeechVoices
         new(TtsEngine.Flite, "slt", "en-us", "slt"),
     ];
 
-    /// <summary>festival voices (all in the test split): kal and ked (US male diphone voices), slt (US female, HTS).</summary>
+    /// <summary>festival voices of the training split: non-English speakers saying respelled English words.</summary>
+    public static readonly IReadOnlyList<TtsVoice> TrainFestival =
+    [
+        new(TtsEngine.Festival, "lp_diphone", "it", "lp"),
+        new(TtsEngine.Festival, "pc_diphone", "it", "pc"),
+        new(TtsEngine.Festival, "upc_ca_ona_hts", "ca", "ona"),
+        new(TtsEngine.Festival, "suo_fi_lj_diphone", "fi", "lj"),
+        new(TtsEngine.Festival, "hy_fi_mv_diphone", "fi", "mv"),
+        new(TtsEngine.Festival, "czech_dita", "cs", "dita"),
+        new(TtsEngine.Festival, "czech_machac", "cs", "machac"),
+        new(TtsEngine.Festival, "czech_krb", "cs", "krb"),
+    ];
+
+    /// <summary>festival voices of the test split: kal and ked (US male diphone voices), slt (US female, HTS).</summary>
     public static readonly IReadOnlyList<TtsVoice> TestFestival =
     [
         new(TtsEngine.Festival, "kal_diphone", "en-us", "kal"),
@@ -110,9 +129,9 @@ public static class SpeechVoices
         new(TtsEngine.Festival, "cmu_us_slt_arctic_hts", "en-us", "slt"),
     ];
 
-    /// <summary>Every training voice: espeak-ng train accents × train variants, then the training flite voices.</summary>
+    /// <summary>Every training voice: espeak-ng train accents × train variants, the training flite and festival voices.</summary>
     public static IReadOnlyList<TtsVoice> Train { get; } =
-        [.. TrainAccents.SelectMany(a => TrainVariants.Select(v => TtsVoice.Espeak(a, v))), .. TrainFlite];
+        [.. TrainAccents.SelectMany(a => TrainVariants.Select(v => TtsVoice.Espeak(a, v))), .. TrainFlite, .. TrainFestival];
 
     /// <summary>Every test voice: espeak-ng held-out accents × held-out variants, the test flite voices, the festival voices.</summary>
     public static IReadOnlyList<TtsVoice> Test { get; } =
@@ -124,6 +143,14 @@ public static class SpeechVoices
         "kal_diphone" => "festvox-kallpc16k",
         "ked_diphone" => "festvox-kdlpc16k",
         "cmu_us_slt_arctic_hts" => "festvox-us-slt-hts",
+        "lp_diphone" => "festvox-italp16k",
+        "pc_diphone" => "festvox-itapc16k",
+        "upc_ca_ona_hts" => "festvox-ca-ona-hts",
+        "suo_fi_lj_diphone" => "festvox-suopuhe-lj",
+        "hy_fi_mv_diphone" => "festvox-suopuhe-mv",
+        "czech_dita" => "festvox-czech-dita",
+        "czech_machac" => "festvox-czech-machac",
+        "czech_krb" => "festvox-czech-krb",
         _ => null,
     };
 }

@@ -10,8 +10,8 @@ namespace Bnn.Nano.Compiler.Speech;
 /// <item>espeak-ng: rate in words per minute (-s), pitch 0–99 (-p).</item>
 /// <item>flite: rate = duration stretch in percent (100 = the voice's own tempo, higher = slower), pitch =
 /// int_f0_target_mean in Hz (0 = the voice's own; rms ignores it, so it is always 0 there).</item>
-/// <item>festival diphone voices (kal, ked): rate = Duration_Stretch in percent, pitch = target_f0_mean in Hz.</item>
-/// <item>festival HTS voice (slt): rate = duration in percent (hts_engine -r = 100 / rate), pitch = shift in semitones (-fm).</item>
+/// <item>festival diphone voices: rate = Duration_Stretch in percent, pitch = target_f0_mean in Hz.</item>
+/// <item>festival HTS voices (slt, ona): rate = duration in percent (hts_engine -r = 100 / rate), pitch = shift in semitones (-fm).</item>
 /// </list>
 /// </summary>
 public sealed partial record UtteranceRequest(TtsVoice Voice, string Text, int Rate, int Pitch)
@@ -58,7 +58,13 @@ public sealed partial record UtteranceRequest(TtsVoice Voice, string Text, int R
             case TtsEngine.Festival:
             {
                 int stretch = 80 + (5 * random.NextInclusive(0, 10));
-                int pitch = IsHts(voice) ? random.NextInclusive(-3, 3) : 80 + (10 * random.NextInclusive(0, 6));
+                int lowestF0 = voice.Timbre switch
+                {
+                    "lp" or "lj" or "dita" => 170, // female diphone voices
+                    "krb" => 220, // child
+                    _ => 80,
+                };
+                int pitch = IsHts(voice) ? random.NextInclusive(-3, 3) : lowestF0 + (10 * random.NextInclusive(0, 6));
                 return new(voice, text, stretch, pitch);
             }
 

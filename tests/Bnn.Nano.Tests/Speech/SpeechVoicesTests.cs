@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using Bnn.Nano.Compiler.Speech;
@@ -18,9 +19,39 @@ public class SpeechVoicesTests
         Assert.Equal(["kal_diphone", "ked_diphone", "cmu_us_slt_arctic_hts"], SpeechVoices.TestFestival.Select(v => v.Name));
         Assert.Equal(59, SpeechVoices.TrainVariants.Count);
         Assert.Equal(21, SpeechVoices.TestVariants.Count);
-        Assert.Equal((5 * 59) + 2, SpeechVoices.Train.Count);
+        Assert.Equal((5 * 59) + 2 + 8, SpeechVoices.Train.Count);
         Assert.Equal((3 * 21) + 2 + 3, SpeechVoices.Test.Count);
-        Assert.DoesNotContain(SpeechVoices.Train, v => v.Engine == TtsEngine.Festival);
+
+        // festival: only non-English voices train, only English voices test.
+        Assert.All(SpeechVoices.TrainFestival, v => Assert.False(ForeignSpelling.IsEnglish(v.Accent), v.Speaker));
+        Assert.All(SpeechVoices.TestFestival, v => Assert.True(ForeignSpelling.IsEnglish(v.Accent), v.Speaker));
+        Assert.All(SpeechVoices.Train.Concat(SpeechVoices.Test), v => Assert.True(v.Engine != TtsEngine.Festival || SpeechVoices.VoicePackage(v) != null, v.Speaker));
+    }
+
+    [Fact]
+    public void every_default_word_can_be_said_by_every_voice()
+    {
+        string[] words = [.. SpeechCorpus.DefaultKeywords, .. SpeechCorpus.DefaultUnknownWords];
+        ForeignSpelling.EnsureSayable(SpeechVoices.Train.Concat(SpeechVoices.Test), words);
+        foreach (TtsVoice voice in SpeechVoices.Train.Concat(SpeechVoices.Test))
+        {
+            Assert.All(words, w => UtteranceRequest.ValidateText(voice.SpokenText(w)));
+        }
+
+        TtsVoice czech = SpeechVoices.TrainFestival.Single(v => v.Name == "czech_dita");
+        Assert.Equal("rajt", czech.SpokenText("right"));
+        Assert.Equal("right", SpeechVoices.TrainFlite[0].SpokenText("right"));
+    }
+
+    [Fact]
+    public void a_foreign_voice_refuses_a_word_it_cannot_spell()
+    {
+        TtsVoice italian = SpeechVoices.TrainFestival.Single(v => v.Name == "lp_diphone");
+        ArgumentException e = Assert.Throws<ArgumentException>(() => ForeignSpelling.EnsureSayable([italian], ["yes", "banana"]));
+        Assert.Contains("festival/lp_diphone", e.Message, System.StringComparison.Ordinal);
+        Assert.Contains("'banana'", e.Message, System.StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new SpeechCorpusBuilder(new SpeechCorpusOptions { UnknownWords = ["banana"] }));
+        Assert.Throws<ArgumentException>(() => SpeechStream.Generate(1, 10, new SpeechStreamOptions { Voices = [italian], OtherWords = ["banana"] }));
     }
 
     [Fact]
