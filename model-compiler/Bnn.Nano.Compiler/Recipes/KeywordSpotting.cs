@@ -175,8 +175,12 @@ public static class KeywordSpotting
     /// frequency divided by a vocal-tract factor (the mel filterbank's own centre frequencies, linear between them);
     /// then a gain and a smooth spectral tilt (4 knots, linear between them) are added, one block of frames and one of
     /// bands may be set to the floor −128, and the result is rounded and clamped to int8. Frames before the first or
-    /// after the last repeat the edge frame. One <see cref="Random"/>(Seed) draws every parameter in sample order, and
-    /// only basic arithmetic is used, so the same inputs give the same bytes on every machine.
+    /// after the last repeat the edge frame. A share <see cref="KeywordAugmentation.PartialWordFraction"/> of the keyword
+    /// samples is also followed by a partial-word sample: the clip shifted 20–30 frames so the word straddles the
+    /// window's edge, labelled "unknown" (a streaming node sees such windows just before and after every keyword, and
+    /// without them takes a half-heard word for a keyword). One <see cref="Random"/>(Seed) draws every variant's
+    /// parameters in sample order, a second one the partial-word samples, and only basic arithmetic is used, so the same
+    /// inputs give the same bytes on every machine.
     /// </summary>
     public static Dataset Augment(Dataset train, KeywordAugmentation augmentation, FrontEndConfig? config = null)
     {
@@ -198,7 +202,28 @@ public static class KeywordSpotting
             edges[j] = filterbank.EdgeHzQ16(j);
         }
 
-        long total = (long)train.Count * (1 + augmentation.Copies);
+        // Partial-word samples are drawn by their own Random, so the variants above keep their draws.
+        const int Unknown = 1, FirstKeyword = 2;
+        bool speechClasses = train.ClassCount > FirstKeyword && train.ClassNames[0] == SpeechCorpus.SilenceLabel && train.ClassNames[Unknown] == SpeechCorpus.UnknownLabel;
+        if (augmentation.PartialWordFraction > 0 && !speechClasses)
+        {
+            throw new ArgumentException($"data set '{train.Name}' does not start with the classes {SpeechCorpus.SilenceLabel}, {SpeechCorpus.UnknownLabel}: partial-word samples need them", nameof(train));
+        }
+
+        var partialRandom = new Random(unchecked((augmentation.Seed * 31) + 7));
+        double[] partialShift = new double[train.Count];
+        int partials = 0;
+        for (int i = 0; i < train.Count; i++)
+        {
+            if (augmentation.PartialWordFraction > 0 && train.Labels[i] >= FirstKeyword && partialRandom.NextDouble() < augmentation.PartialWordFraction)
+            {
+                int magnitude = partialRandom.Next(augmentation.MinPartialShiftFrames, augmentation.MaxPartialShiftFrames + 1);
+                partialShift[i] = partialRandom.Next(2) == 0 ? -magnitude : magnitude;
+                partials++;
+            }
+        }
+
+        long total = ((long)train.Count * (1 + augmentation.Copies)) + partials;
         if (total * n > Array.MaxLength)
         {
             throw new ArgumentException($"{total:N0} augmented samples of {n} bytes do not fit one array", nameof(augmentation));
@@ -210,7 +235,13 @@ public static class KeywordSpotting
         double[] tilt = new double[bands];
         double[] bandSource = new double[bands];
         double[] knots = new double[4];
-        double centre = (frames - 1) / 2.0;
+        double[] flat = new double[bands];
+        double[] sameBands = new double[bands];
+        for (int b = 0; b < bands; b++)
+        {
+            sameBands[b] = b;
+        }
+
         var random = new Random(augmentation.Seed);
         int k = 0;
         for (int i = 0; i < train.Count; i++)
@@ -246,33 +277,14 @@ public static class KeywordSpotting
                     bandSource[b] = BandPosition(edges, edges[b + 1] / warp);
                 }
 
-                int at = k * n;
-                for (int t = 0; t < frames; t++)
-                {
-                    double ts = Math.Clamp(((t - centre - shift) / stretch) + centre, 0, frames - 1);
-                    int t0 = Math.Min((int)ts, frames - 2);
-                    double ft = ts - t0;
-                    bool maskedFrame = t >= timeStart && t < timeStart + timeMask;
-                    for (int b = 0; b < bands; b++)
-                    {
-                        if (maskedFrame || (b >= bandStart && b < bandStart + bandMask))
-                        {
-                            features[at + (t * bands) + b] = 0x80;
-                            continue;
-                        }
-
-                        double bs = bandSource[b];
-                        int b0 = Math.Min((int)bs, bands - 2);
-                        double fb = bs - b0;
-                        int r0 = t0 * bands, r1 = r0 + bands;
-                        double value = (((source[r0 + b0] * (1 - fb)) + (source[r0 + b0 + 1] * fb)) * (1 - ft))
-                            + (((source[r1 + b0] * (1 - fb)) + (source[r1 + b0 + 1] * fb)) * ft)
-                            + gain + tilt[b];
-                        features[at + (t * bands) + b] = (byte)(sbyte)Math.Clamp(Math.Round(value, MidpointRounding.ToEven), -128, 127);
-                    }
-                }
-
+                Resample(source, features, k * n, frames, bands, stretch, shift, bandSource, gain, tilt, (timeStart, timeMask), (bandStart, bandMask));
                 labels[k++] = train.Labels[i];
+            }
+
+            if (partialShift[i] != 0)
+            {
+                Resample(source, features, k * n, frames, bands, 1, partialShift[i], sameBands, 0, flat, (0, 0), (0, 0));
+                labels[k++] = Unknown;
             }
         }
 
@@ -310,7 +322,7 @@ public static class KeywordSpotting
         Blocks = [new ConvBlock(32, Kernel: 3, Pool: 2), new ConvBlock(64, PadValue: 1, Pool: 2), new ConvBlock(64, PadValue: 1, Pool: 2)],
         DenseSizes = [128],
         FullPrecisionHead = true,
-        Epochs = 8,
+        Epochs = 16,
         BatchSize = 64,
         LearningRate = 0.005f,
         Schedule = LearningRateSchedule.Cosine,
@@ -444,6 +456,41 @@ public static class KeywordSpotting
         return (j - 1) + ((hzQ16 - edges[j]) / (edges[j + 1] - edges[j]));
     }
 
+    /// <summary>
+    /// Writes one variant of <paramref name="source"/> (frames × bands) at <paramref name="at"/>: time stretched about
+    /// the centre and shifted (edge frames repeat), bands read at <paramref name="bandSource"/>, gain and tilt added,
+    /// the frame and band blocks (start, width) set to the floor; rounded and clamped to int8.
+    /// </summary>
+    private static void Resample(double[] source, byte[] features, int at, int frames, int bands, double stretch, double shift, double[] bandSource,
+        double gain, double[] tilt, (int Start, int Width) frameMask, (int Start, int Width) bandMask)
+    {
+        double centre = (frames - 1) / 2.0;
+        for (int t = 0; t < frames; t++)
+        {
+            double ts = Math.Clamp(((t - centre - shift) / stretch) + centre, 0, frames - 1);
+            int t0 = Math.Min((int)ts, frames - 2);
+            double ft = ts - t0;
+            bool maskedFrame = t >= frameMask.Start && t < frameMask.Start + frameMask.Width;
+            for (int b = 0; b < bands; b++)
+            {
+                if (maskedFrame || (b >= bandMask.Start && b < bandMask.Start + bandMask.Width))
+                {
+                    features[at + (t * bands) + b] = 0x80;
+                    continue;
+                }
+
+                double bs = bandSource[b];
+                int b0 = Math.Min((int)bs, bands - 2);
+                double fb = bs - b0;
+                int r0 = t0 * bands, r1 = r0 + bands;
+                double value = (((source[r0 + b0] * (1 - fb)) + (source[r0 + b0 + 1] * fb)) * (1 - ft))
+                    + (((source[r1 + b0] * (1 - fb)) + (source[r1 + b0 + 1] * fb)) * ft)
+                    + gain + tilt[b];
+                features[at + (t * bands) + b] = (byte)(sbyte)Math.Clamp(Math.Round(value, MidpointRounding.ToEven), -128, 127);
+            }
+        }
+    }
+
     private static double Uniform(Random random) => (random.NextDouble() * 2) - 1;
 }
 
@@ -483,9 +530,27 @@ public sealed record KeywordAugmentation
     /// <summary>Widest block of bands set to the floor (uniform width 0..MaxBandMask, uniform position).</summary>
     public int MaxBandMask { get; init; } = 4;
 
+    /// <summary>
+    /// Share of keyword samples that also yield a partial-word sample labelled "unknown": the clip shifted by
+    /// <see cref="MinPartialShiftFrames"/>..<see cref="MaxPartialShiftFrames"/> frames (either direction) so that the
+    /// word sits across the window's edge, as in the streaming windows just before and after a keyword is heard.
+    /// </summary>
+    public double PartialWordFraction { get; init; } = 0.25;
+
+    /// <summary>Smallest shift of a partial-word sample in frames (24 puts the clip's centre on the edge of a 49-frame window).</summary>
+    public int MinPartialShiftFrames { get; init; } = 20;
+
+    /// <summary>Largest shift of a partial-word sample in frames.</summary>
+    public int MaxPartialShiftFrames { get; init; } = 30;
+
     internal void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(Copies, nameof(Copies));
+        if (!(PartialWordFraction >= 0 && PartialWordFraction <= 1) || MinPartialShiftFrames < 0 || MaxPartialShiftFrames < MinPartialShiftFrames)
+        {
+            throw new ArgumentException($"augmentation {this}: the partial-word fraction must be in 0..1 and the partial shifts 0 ≤ min ≤ max");
+        }
+
         ArgumentOutOfRangeException.ThrowIfNegative(MaxTimeMask, nameof(MaxTimeMask));
         ArgumentOutOfRangeException.ThrowIfNegative(MaxBandMask, nameof(MaxBandMask));
         if (!(MinStretch > 0 && MinStretch <= 1) || !(MaxStretch >= 1 && MaxStretch < 10) || !(MaxShiftFrames >= 0) || !(MaxWarp >= 0 && MaxWarp < 1)

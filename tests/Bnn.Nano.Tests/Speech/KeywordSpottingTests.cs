@@ -85,7 +85,7 @@ public sealed class KeywordSpottingTests
     public void augmentation_keeps_every_sample_first_is_deterministic_and_without_ranges_copies_exactly()
     {
         Dataset data = KeywordSpotting.ToDataset("aug", Clips(perClass: 1, seed: 9), s_classes);
-        var options = new KeywordAugmentation { Copies = 2, Seed = 4 };
+        var options = new KeywordAugmentation { Copies = 2, Seed = 4, PartialWordFraction = 0 };
         Dataset augmented = KeywordSpotting.Augment(data, options);
         Assert.Equal(3 * data.Count, augmented.Count);
         Assert.True(augmented.Signed);
@@ -100,7 +100,7 @@ public sealed class KeywordSpottingTests
         Assert.NotEqual(augmented.Features, KeywordSpotting.Augment(data, options with { Seed = 5 }).Features);
 
         // Every range at zero: the resampling grid falls on the samples themselves, so a variant is an exact copy.
-        var none = new KeywordAugmentation { Copies = 1, MinStretch = 1, MaxStretch = 1, MaxShiftFrames = 0, MaxWarp = 0, MaxGain = 0, MaxTilt = 0, MaxTimeMask = 0, MaxBandMask = 0 };
+        var none = new KeywordAugmentation { Copies = 1, PartialWordFraction = 0, MinStretch = 1, MaxStretch = 1, MaxShiftFrames = 0, MaxWarp = 0, MaxGain = 0, MaxTilt = 0, MaxTimeMask = 0, MaxBandMask = 0 };
         Dataset copies = KeywordSpotting.Augment(data, none);
         for (int i = 0; i < data.Count; i++)
         {
@@ -109,6 +109,36 @@ public sealed class KeywordSpottingTests
 
         Assert.Throws<ArgumentException>(() => KeywordSpotting.Augment(data, options with { MinStretch = 0 }));
         Assert.Throws<ArgumentException>(() => KeywordSpotting.Augment(RandomNetworks.Inputs(1, 4, 100, true, 12), options));
+    }
+
+    [Fact]
+    public void partial_word_samples_are_keywords_shifted_across_the_window_edge_and_labelled_unknown()
+    {
+        Dataset data = KeywordSpotting.ToDataset("partial", Clips(perClass: 1, seed: 9), s_classes);
+        var options = new KeywordAugmentation { Copies = 0, PartialWordFraction = 1, MinPartialShiftFrames = 20, MaxPartialShiftFrames = 30 };
+        Dataset augmented = KeywordSpotting.Augment(data, options);
+        FrontEndConfig config = KeywordSpotting.DefaultFrontEndConfig();
+        int frames = config.FrameCount, bands = config.BandCount, keywords = data.Labels.Count(l => l >= 2);
+        Assert.Equal(data.Count + keywords, augmented.Count);
+        int k = 0;
+        for (int i = 0; i < data.Count; i++)
+        {
+            Assert.Equal(data.Sample(i).ToArray(), augmented.Sample(k++).ToArray());
+            if (data.Labels[i] < 2)
+            {
+                continue;
+            }
+
+            // The partial sample is the clip moved by a whole number of frames (20..30 either way), edge frames repeated.
+            Assert.Equal(1, augmented.Labels[k]);
+            byte[] source = data.Sample(i).ToArray(), partial = augmented.Sample(k++).ToArray();
+            Assert.Contains(Enumerable.Range(-30, 61).Where(s => Math.Abs(s) >= 20), s => Enumerable.Range(0, frames).All(t =>
+                source.AsSpan(Math.Clamp(t - s, 0, frames - 1) * bands, bands).SequenceEqual(partial.AsSpan(t * bands, bands))));
+        }
+
+        Assert.Equal(augmented.Features, KeywordSpotting.Augment(data, options).Features);
+        Assert.Throws<ArgumentException>(() => KeywordSpotting.Augment(data, options with { PartialWordFraction = 1.5 }));
+        Assert.Throws<ArgumentException>(() => KeywordSpotting.Augment(data, options with { MinPartialShiftFrames = 31 }));
     }
 
     [Fact]
