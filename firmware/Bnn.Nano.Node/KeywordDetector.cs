@@ -122,6 +122,30 @@ namespace Bnn.Nano.Node
         public int Update(int[] scores, long timeMicroseconds)
         {
             ToPosteriors(scores);
+            return Smooth(timeMicroseconds);
+        }
+
+        /// <summary>
+        /// <see cref="Update"/> from posteriors (Q15, one per class) instead of scores: replays recorded
+        /// <see cref="Posteriors"/> through other detector settings (e.g. to choose them) without rerunning the network.
+        /// </summary>
+        public int UpdateFromPosteriors(int[] posteriorsQ15, long timeMicroseconds)
+        {
+            if (posteriorsQ15 == null || posteriorsQ15.Length < _classes)
+            {
+                throw new NodeException("KeywordDetector: " + _classes.ToString() + " posteriors needed");
+            }
+
+            for (int c = 0; c < _classes; c++)
+            {
+                _posteriors[c] = posteriorsQ15[c];
+            }
+
+            return Smooth(timeMicroseconds);
+        }
+
+        private int Smooth(long timeMicroseconds)
+        {
             int slot = _next * _classes;
             bool full = _held == _averageCount;
             for (int c = 0; c < _classes; c++)

@@ -69,7 +69,7 @@ internal static class KwsCommand
         return command;
     }
 
-    private static IReadOnlyList<string> ClassNames(string? labels, int classCount)
+    internal static IReadOnlyList<string> ClassNames(string? labels, int classCount)
     {
         IReadOnlyList<string> names = labels == null
             ? SpeechCorpus.ClassNamesFor(SpeechCorpus.DefaultKeywords)

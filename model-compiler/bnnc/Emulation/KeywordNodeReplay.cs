@@ -21,10 +21,14 @@ namespace Bnn.Nano.Cli.Emulation;
 /// <param name="LedChanges">Changes of the status LED pin.</param>
 /// <param name="InferenceClasses">Class of every classification (before smoothing), in order.</param>
 /// <param name="InferenceSamples">Samples read when each classification ran (its window ends there).</param>
+/// <param name="InferencePosteriors">Softmax posteriors (Q15) of every classification, class-minor: [inference × classes + class].</param>
+/// <param name="InferenceMicroseconds">Stream time of every classification (what the detector was given).</param>
 internal sealed record KeywordReplayResult(
     IReadOnlyList<KeywordDetection> Detections,
     int[] InferenceClasses,
     long[] InferenceSamples,
+    int[] InferencePosteriors,
+    long[] InferenceMicroseconds,
     int Inferences,
     long Frames,
     double AudioSeconds,
@@ -80,6 +84,9 @@ internal static class KeywordNodeReplay
 
         int[] inferenceClasses = new int[(pcm.Length / node.InferenceHopSamples) + 2];
         long[] inferenceSamples = new long[inferenceClasses.Length];
+        long[] inferenceTimes = new long[inferenceClasses.Length];
+        int classCount = model.ClassCount;
+        int[] posteriors = new int[inferenceClasses.Length * classCount];
         long warmUp = (long)(WarmUpSeconds * sampleRateHz);
         long start = clock.NowMicroseconds;
         long allocatedBefore = 0;
@@ -99,6 +106,8 @@ internal static class KeywordNodeReplay
             {
                 inferenceClasses[inferences] = node.LastClass;
                 inferenceSamples[inferences] = node.SamplesRead;
+                inferenceTimes[inferences] = node.StreamMicroseconds;
+                Array.Copy(node.Detector.Posteriors, 0, posteriors, inferences * classCount, classCount);
             }
 
             steadySteps += measuring ? 1 : 0;
@@ -118,7 +127,9 @@ internal static class KeywordNodeReplay
 
         Array.Resize(ref inferenceClasses, node.Inferences);
         Array.Resize(ref inferenceSamples, node.Inferences);
-        return new KeywordReplayResult(detections, inferenceClasses, inferenceSamples, node.Inferences, node.Frames, node.SamplesRead / (double)sampleRateHz, (clock.NowMicroseconds - start) / 1e6, steadySteps, allocated, pin.Changes);
+        Array.Resize(ref inferenceTimes, node.Inferences);
+        Array.Resize(ref posteriors, node.Inferences * classCount);
+        return new KeywordReplayResult(detections, inferenceClasses, inferenceSamples, posteriors, inferenceTimes, node.Inferences, node.Frames, node.SamplesRead / (double)sampleRateHz, (clock.NowMicroseconds - start) / 1e6, steadySteps, allocated, pin.Changes);
     }
 
     /// <summary>An LED pin that counts level changes without recording them (nothing allocates per write).</summary>

@@ -95,6 +95,18 @@ public sealed class KeywordStreamTests : IClassFixture<KeywordStreamTests.Stream
     }
 
     [Fact]
+    public void replaying_the_recorded_posteriors_through_the_detector_gives_the_nodes_own_detections()
+    {
+        // bnnc kws-streams --tune scores detector settings this way, so at the node's settings it must agree exactly.
+        var detector = new KeywordDetector(_stream.Model.ClassCount, KeywordNode.FirstKeywordClass, 1f);
+        KeywordDetectorSetting replayed = KeywordDetectorTuning.Evaluate(_stream.Model, _stream.ClassNames, [(_stream.Audio, _stream.Result)],
+            detector.AverageCount, detector.ThresholdQ15 / (double)KeywordDetector.OneQ15, detector.SuppressionMicroseconds / 1e6);
+        DetectionScore live = DetectionScore.Score(_stream.Audio.Words, _stream.Result.Detections, _stream.Audio.SampleRate);
+        Assert.Equal(live, replayed.Score);
+        Assert.Equal(_stream.Result.Inferences * _stream.Model.ClassCount, _stream.Result.InferencePosteriors.Length);
+    }
+
+    [Fact]
     public void the_steady_state_loop_allocates_nothing_and_runs_in_real_time_on_the_board_clock()
     {
         KeywordReplayResult result = _stream.Result;

@@ -1,0 +1,116 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.IO;
+using System.Linq;
+using Bnn.Nano.Cli.Emulation;
+using Bnn.Nano.Compiler.Speech;
+using Bnn.Nano.Node;
+using Bnn.Nano.Runtime.Model;
+using Spectre.Console;
+
+namespace Bnn.Nano.Cli.Commands;
+
+/// <summary>
+/// `bnnc kws-streams [--seeds 21-26] [--voices train|test] [--tune]`: synthesises streams of keywords among other
+/// words and noise at known times, plays each through the emulated keyword node and scores its detections (F1 within
+/// ±0.5 s); --tune also replays the recorded posteriors through a grid of detector settings.
+/// </summary>
+internal static class KwsStreamsCommand
+{
+    public static Command Create()
+    {
+        Option<string> seeds = new("--seeds") { Description = "stream seeds: 21-26 or 1,5,9", DefaultValueFactory = _ => "21-26" };
+        Option<double> seconds = new("--seconds") { Description = "length of each stream in seconds", DefaultValueFactory = _ => 75 };
+        Option<string> voices = new("--voices") { Description = "who speaks: train (the corpus's training voices, new renditions) or test (the held-out voices)", DefaultValueFactory = _ => "train" };
+        Option<FileInfo?> model = new("--model", "-m") { Description = "keyword model blob (default: the repository's firmware/Bnn.Nano.Node/Board/KeywordModel.bnn)" };
+        Option<bool> tune = new("--tune") { Description = "score a grid of detector settings (average count, threshold, suppression) on the same runs" };
+        Command command = new("kws-streams", "Score the emulated keyword node on synthetic streams with known keyword times (detection F1), optionally over a grid of detector settings");
+        foreach (Option option in new Option[] { seeds, seconds, voices, model, tune })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(parse => Ui.Guard(() =>
+        {
+            FileInfo modelFile = parse.GetValue(model) ?? new FileInfo(KwsCommand.DefaultModelPath());
+            if (!modelFile.Exists)
+            {
+                throw new FileNotFoundException($"keyword model '{modelFile.FullName}' does not exist (the kws-cnn benchmark recipe writes it; or pass --model)");
+            }
+
+            BnnModel blob = BlobReader.Load(File.ReadAllBytes(modelFile.FullName));
+            IReadOnlyList<string> names = KwsCommand.ClassNames(null, blob.ClassCount);
+            IReadOnlyList<TtsVoice> speakers = parse.GetValue(voices) switch
+            {
+                "train" => SpeechVoices.Train,
+                "test" => SpeechVoices.Test,
+                var other => throw new ArgumentException($"--voices {other}: use train or test"),
+            };
+            int[] seedList = ParseSeeds(parse.GetValue(seeds)!);
+            double length = parse.GetValue(seconds);
+
+            List<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs = [];
+            var perStream = new Table().AddColumn("seed").AddColumn("keywords").AddColumn("TP").AddColumn("FP").AddColumn("FN").AddColumn("F1");
+            foreach (int seed in seedList)
+            {
+                SpeechStreamResult stream = SpeechStream.Generate(seed, length, new SpeechStreamOptions { Voices = speakers });
+                KeywordReplayResult run = KeywordNodeReplay.Run(blob, names, stream.Pcm, stream.SampleRate);
+                runs.Add((stream, run));
+                DetectionScore score = DetectionScore.Score(stream.Words, run.Detections, stream.SampleRate);
+                perStream.AddRow(seed.ToString(Ui.Culture), stream.Keywords.Count.ToString(Ui.Culture), score.TruePositives.ToString(Ui.Culture),
+                    score.FalsePositives.ToString(Ui.Culture), score.FalseNegatives.ToString(Ui.Culture), score.F1.ToString("F3", Ui.Culture));
+            }
+
+            KeywordDetector defaults = new(blob.ClassCount, KeywordNode.FirstKeywordClass, 1f);
+            KeywordDetectorSetting current = KeywordDetectorTuning.Evaluate(blob, names, runs, defaults.AverageCount,
+                defaults.ThresholdQ15 / (double)KeywordDetector.OneQ15, defaults.SuppressionMicroseconds / 1e6);
+            AnsiConsole.MarkupLine(Ui.Culture, $"[bold]{seedList.Length} streams[/] of {length:F0} s by the {parse.GetValue(voices)} voices through the emulated node ({Markup.Escape(modelFile.Name)}):");
+            AnsiConsole.Write(perStream);
+            AnsiConsole.MarkupLine(Ui.Culture, $"node defaults ({Describe(current)}): F1 [bold]{current.F1:F3}[/] (TP {current.Score.TruePositives}, FP {current.Score.FalsePositives}, FN {current.Score.FalseNegatives})");
+            if (parse.GetValue(tune))
+            {
+                var grid = new Table().AddColumn("average").AddColumn("threshold").AddColumn("suppression s").AddColumn("TP").AddColumn("FP").AddColumn("FN").AddColumn("F1");
+                foreach (KeywordDetectorSetting s in KeywordDetectorTuning.Grid(blob, names, runs).Take(10))
+                {
+                    grid.AddRow(s.AverageCount.ToString(Ui.Culture), s.Threshold.ToString("F1", Ui.Culture), s.SuppressionSeconds.ToString("F1", Ui.Culture),
+                        s.Score.TruePositives.ToString(Ui.Culture), s.Score.FalsePositives.ToString(Ui.Culture), s.Score.FalseNegatives.ToString(Ui.Culture), s.F1.ToString("F3", Ui.Culture));
+                }
+
+                AnsiConsole.MarkupLine("best detector settings on these streams:");
+                AnsiConsole.Write(grid);
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string Describe(KeywordDetectorSetting s) =>
+        string.Create(Ui.Culture, $"average {s.AverageCount}, threshold {s.Threshold:F2}, suppression {s.SuppressionSeconds:F1} s");
+
+    /// <summary>"21-26" → 21..26; "1,5,9" → 1, 5, 9.</summary>
+    internal static int[] ParseSeeds(string text)
+    {
+        try
+        {
+            string[] range = text.Split('-');
+            if (range.Length == 2)
+            {
+                int first = int.Parse(range[0], Ui.Culture), last = int.Parse(range[1], Ui.Culture);
+                if (last < first || last - first >= 1000)
+                {
+                    throw new FormatException();
+                }
+
+                return [.. Enumerable.Range(first, last - first + 1)];
+            }
+
+            return [.. text.Split(',').Select(s => int.Parse(s, Ui.Culture))];
+        }
+        catch (FormatException)
+        {
+            throw new ArgumentException($"--seeds '{text}': give a range such as 21-26 (at most 1,000) or a list such as 1,5,9");
+        }
+    }
+}

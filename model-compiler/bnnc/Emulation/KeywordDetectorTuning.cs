@@ -1,0 +1,81 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Bnn.Nano.Compiler.Speech;
+using Bnn.Nano.Node;
+using Bnn.Nano.Runtime.Model;
+
+namespace Bnn.Nano.Cli.Emulation;
+
+/// <summary>One detector setting and its detection score summed over a set of streams.</summary>
+internal sealed record KeywordDetectorSetting(int AverageCount, double Threshold, double SuppressionSeconds, DetectionScore Score)
+{
+    public double F1 => Score.F1;
+}
+
+/// <summary>
+/// Chooses the keyword node's detector settings (<see cref="KeywordDetector"/>: posteriors averaged, threshold,
+/// suppression) on streams with known keyword times: each stream runs through the emulated node once, and its
+/// recorded posteriors are replayed through the real detector at every setting of a grid.
+/// </summary>
+internal static class KeywordDetectorTuning
+{
+    public static readonly int[] AverageCounts = [1, 2, 3, 4, 5, 6];
+
+    public static readonly double[] Thresholds = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+
+    public static readonly double[] SuppressionSeconds = [0.3, 0.5, 0.7, 1.0];
+
+    /// <summary>Scores every setting of the grid, best F1 first (ties: fewer false positives, then the grid order).</summary>
+    public static IReadOnlyList<KeywordDetectorSetting> Grid(BnnModel model, IReadOnlyList<string> classNames, IReadOnlyList<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs)
+    {
+        List<KeywordDetectorSetting> settings = [];
+        foreach (int average in AverageCounts)
+        {
+            foreach (double threshold in Thresholds)
+            {
+                foreach (double suppression in SuppressionSeconds)
+                {
+                    settings.Add(Evaluate(model, classNames, runs, average, threshold, suppression));
+                }
+            }
+        }
+
+        return [.. settings.OrderByDescending(s => s.F1).ThenBy(s => s.Score.FalsePositives)];
+    }
+
+    /// <summary>The detection score of one setting over all <paramref name="runs"/>.</summary>
+    public static KeywordDetectorSetting Evaluate(BnnModel model, IReadOnlyList<string> classNames, IReadOnlyList<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs,
+        int averageCount, double threshold, double suppressionSeconds)
+    {
+        int truePositives = 0, falsePositives = 0, falseNegatives = 0;
+        int classes = model.ClassCount;
+        int[] posteriors = new int[classes];
+        foreach ((SpeechStreamResult stream, KeywordReplayResult run) in runs)
+        {
+            var detector = new KeywordDetector(classes, KeywordNode.FirstKeywordClass, ModelProperty.SingleFromBits(model.GetProperty(ModelProperty.ScoreScaleBits, 0)))
+            {
+                AverageCount = averageCount,
+                ThresholdQ15 = (int)Math.Round(threshold * KeywordDetector.OneQ15),
+                SuppressionMicroseconds = (long)Math.Round(suppressionSeconds * 1e6),
+            };
+            List<KeywordDetection> detections = [];
+            for (int i = 0; i < run.Inferences; i++)
+            {
+                Array.Copy(run.InferencePosteriors, i * classes, posteriors, 0, classes);
+                int keyword = detector.UpdateFromPosteriors(posteriors, run.InferenceMicroseconds[i]);
+                if (keyword >= 0)
+                {
+                    detections.Add(new KeywordDetection(classNames[keyword], run.InferenceMicroseconds[i] / 1e6, detector.BestAverageQ15 / (double)KeywordDetector.OneQ15));
+                }
+            }
+
+            DetectionScore score = DetectionScore.Score(stream.Words, detections, stream.SampleRate);
+            truePositives += score.TruePositives;
+            falsePositives += score.FalsePositives;
+            falseNegatives += score.FalseNegatives;
+        }
+
+        return new KeywordDetectorSetting(averageCount, threshold, suppressionSeconds, new DetectionScore(truePositives, falsePositives, falseNegatives, 0.5));
+    }
+}

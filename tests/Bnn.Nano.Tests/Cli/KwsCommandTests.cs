@@ -1,0 +1,59 @@
+using System;
+using System.IO;
+using System.Text.RegularExpressions;
+using Bnn.Nano.Cli.Commands;
+using Bnn.Nano.Cli.Emulation;
+using Bnn.Nano.Compiler.Speech;
+using Bnn.Nano.Runtime.Model;
+using Xunit;
+
+namespace Bnn.Nano.Tests.Cli;
+
+/// <summary>`bnnc kws --wav` and `bnnc kws-streams` with the repository's keyword model (firmware/Bnn.Nano.Node/Board/KeywordModel.bnn).</summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class KwsCommandTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("bnnc-kws-wav-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void kws_prints_the_detections_of_the_emulated_node_for_a_wav_file()
+    {
+        SpeechStreamResult stream = SpeechStream.Generate(3, 12, new SpeechStreamOptions { Voices = SpeechVoices.Train });
+        string wav = Path.Combine(_folder, "stream.wav");
+        WavFile.Mono(stream.SampleRate, stream.Pcm).Write(wav);
+        BnnModel model = BlobReader.Load(File.ReadAllBytes(KwsCommand.DefaultModelPath()));
+        KeywordReplayResult expected = KeywordNodeReplay.Run(model, SpeechCorpus.ClassNamesFor(SpeechCorpus.DefaultKeywords), stream.Pcm, stream.SampleRate);
+
+        (int code, string output) = BnncConsole.Run("kws", "--wav", wav);
+        Assert.True(code == 0, output);
+        Assert.Contains($"{expected.Inferences:N0} inferences, {expected.Detections.Count} detections", output, StringComparison.Ordinal);
+        foreach (KeywordDetection d in expected.Detections)
+        {
+            Assert.Matches($@"{d.Seconds:F2}\s*│\s*{d.Label}\s*│", output);
+        }
+
+        (code, output) = BnncConsole.Run("kws", "--wav", Path.Combine(_folder, "missing.wav"));
+        Assert.Equal(1, code);
+        Assert.Contains("missing.wav", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void kws_streams_scores_the_node_per_stream_and_over_a_grid_of_detector_settings()
+    {
+        (int code, string output) = BnncConsole.Run("kws-streams", "--seeds", "3,4", "--seconds", "20", "--tune");
+        Assert.True(code == 0, output);
+        Assert.Matches(@"│\s*3\s*│\s*\d+\s*│\s*\d+\s*│\s*\d+\s*│\s*\d+\s*│\s*[01]\.\d{3}\s*│", output);
+        Assert.Matches(@"node defaults \(average 4, threshold 0\.50, suppression 0\.7 s\): F1 [01]\.\d{3}", output);
+        Assert.Contains("best detector settings", output, StringComparison.Ordinal);
+        Assert.Equal(10, Regex.Matches(output, @"│\s*[1-6]\s*│\s*0\.\d\s*│\s*[01]\.\d\s*│").Count);
+
+        (code, output) = BnncConsole.Run("kws-streams", "--seeds", "9-3");
+        Assert.Equal(1, code);
+        Assert.Contains("--seeds '9-3'", output, StringComparison.Ordinal);
+        (code, output) = BnncConsole.Run("kws-streams", "--voices", "everyone");
+        Assert.Equal(1, code);
+        Assert.Contains("--voices everyone", output, StringComparison.Ordinal);
+    }
+}
