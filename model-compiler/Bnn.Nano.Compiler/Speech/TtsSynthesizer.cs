@@ -36,10 +36,6 @@ public sealed class TtsSynthesizer
     /// <summary>Words per festival process.</summary>
     public const int FestivalBatch = 30;
 
-    /// <summary>The packages that provide every engine and voice this project uses.</summary>
-    public const string AllPackages = "espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts " +
-        "festvox-italp16k festvox-itapc16k festvox-ca-ona-hts festvox-suopuhe-lj festvox-suopuhe-mv festvox-czech-dita festvox-czech-machac festvox-czech-krb";
-
     private const string KeyVersion = "bnn-kws-utterance-v1";
     private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(2);
 
