@@ -24,22 +24,31 @@ public sealed record DetectionScore(int TruePositives, int FalsePositives, int F
     /// <summary>Scores <paramref name="detections"/> against the keywords of <paramref name="words"/> (non-keywords are ignored as targets).</summary>
     public static DetectionScore Score(IReadOnlyList<SpeechStreamEvent> words, IReadOnlyList<KeywordDetection> detections, int sampleRate, double toleranceSeconds = 0.5)
     {
+        DetectionErrors errors = Errors(words, detections, sampleRate, toleranceSeconds);
+        int truePositives = detections.Count - errors.FalseAlarms.Count;
+        return new DetectionScore(truePositives, errors.FalseAlarms.Count, errors.Misses.Count, toleranceSeconds);
+    }
+
+    /// <summary>
+    /// The detections that <see cref="Score"/> counts as false positives and the keywords it counts as false
+    /// negatives, each in time order.
+    /// </summary>
+    public static DetectionErrors Errors(IReadOnlyList<SpeechStreamEvent> words, IReadOnlyList<KeywordDetection> detections, int sampleRate, double toleranceSeconds = 0.5)
+    {
         ArgumentNullException.ThrowIfNull(words);
         ArgumentNullException.ThrowIfNull(detections);
         ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(toleranceSeconds);
         List<SpeechStreamEvent> keywords = [.. words.Where(w => w.IsKeyword)];
         bool[] matched = new bool[keywords.Count];
-        int truePositives = 0;
+        List<KeywordDetection> falseAlarms = [];
         foreach (KeywordDetection detection in detections.OrderBy(d => d.Seconds))
         {
             int hit = -1;
             for (int k = 0; k < keywords.Count && hit < 0; k++)
             {
                 SpeechStreamEvent word = keywords[k];
-                bool inWindow = detection.Seconds >= (word.StartSample / (double)sampleRate) - toleranceSeconds
-                    && detection.Seconds <= (word.EndSample / (double)sampleRate) + toleranceSeconds;
-                if (!matched[k] && inWindow && word.Label == detection.Label)
+                if (!matched[k] && word.Label == detection.Label && Near(word, detection.Seconds, sampleRate, toleranceSeconds))
                 {
                     hit = k;
                 }
@@ -48,10 +57,24 @@ public sealed record DetectionScore(int TruePositives, int FalsePositives, int F
             if (hit >= 0)
             {
                 matched[hit] = true;
-                truePositives++;
+            }
+            else
+            {
+                falseAlarms.Add(detection);
             }
         }
 
-        return new DetectionScore(truePositives, detections.Count - truePositives, keywords.Count - truePositives, toleranceSeconds);
+        return new DetectionErrors(falseAlarms, [.. keywords.Where((_, k) => !matched[k])]);
+    }
+
+    /// <summary>True when <paramref name="seconds"/> lies from tolerance before the word's start to tolerance after its end.</summary>
+    public static bool Near(SpeechStreamEvent word, double seconds, int sampleRate, double toleranceSeconds = 0.5)
+    {
+        ArgumentNullException.ThrowIfNull(word);
+        return seconds >= (word.StartSample / (double)sampleRate) - toleranceSeconds
+            && seconds <= (word.EndSample / (double)sampleRate) + toleranceSeconds;
     }
 }
+
+/// <summary>What a <see cref="DetectionScore"/> counted against a node: its false alarms and the keywords it missed.</summary>
+public sealed record DetectionErrors(IReadOnlyList<KeywordDetection> FalseAlarms, IReadOnlyList<SpeechStreamEvent> Misses);

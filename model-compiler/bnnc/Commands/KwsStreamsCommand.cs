@@ -25,8 +25,9 @@ internal static class KwsStreamsCommand
         Option<string> voices = new("--voices") { Description = "who speaks: train (the corpus's training voices, new renditions) or test (the held-out voices)", DefaultValueFactory = _ => "train" };
         Option<FileInfo?> model = new("--model", "-m") { Description = "keyword model blob (default: the repository's firmware/Bnn.Nano.Node/Board/KeywordModel.bnn)" };
         Option<bool> tune = new("--tune") { Description = "score a grid of detector settings (average count, threshold, suppression) on the same runs" };
+        Option<bool> errors = new("--errors") { Description = "list every false alarm (with what was spoken there) and every missed keyword" };
         Command command = new("kws-streams", "Score the emulated keyword node on synthetic streams with known keyword times (detection F1), optionally over a grid of detector settings");
-        foreach (Option option in new Option[] { seeds, seconds, voices, model, tune })
+        foreach (Option option in new Option[] { seeds, seconds, voices, model, tune, errors })
         {
             command.Options.Add(option);
         }
@@ -67,6 +68,11 @@ internal static class KwsStreamsCommand
                 defaults.ThresholdQ15 / (double)KeywordDetector.OneQ15, defaults.SuppressionMicroseconds / 1e6);
             AnsiConsole.MarkupLine(Ui.Culture, $"[bold]{seedList.Length} streams[/] of {length:F0} s by the {parse.GetValue(voices)} voices through the emulated node ({Markup.Escape(modelFile.Name)}):");
             AnsiConsole.Write(perStream);
+            if (parse.GetValue(errors))
+            {
+                AnsiConsole.Write(ErrorTable(seedList, runs));
+            }
+
             AnsiConsole.MarkupLine(Ui.Culture, $"node defaults ({Describe(current)}): F1 [bold]{current.F1:F3}[/] (TP {current.Score.TruePositives}, FP {current.Score.FalsePositives}, FN {current.Score.FalseNegatives})");
             if (parse.GetValue(tune))
             {
@@ -85,6 +91,37 @@ internal static class KwsStreamsCommand
         }));
         return command;
     }
+
+    /// <summary>One row per false alarm (what was detected, what was spoken within the tolerance) and per missed keyword.</summary>
+    private static Table ErrorTable(int[] seedList, List<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs)
+    {
+        var table = new Table().AddColumn("seed").AddColumn("time s").AddColumn("error").AddColumn("detected").AddColumn("spoken");
+        for (int i = 0; i < runs.Count; i++)
+        {
+            (SpeechStreamResult stream, KeywordReplayResult run) = runs[i];
+            DetectionErrors found = DetectionScore.Errors(stream.Words, run.Detections, stream.SampleRate);
+            var rows = new List<(double Seconds, string[] Cells)>();
+            foreach (KeywordDetection alarm in found.FalseAlarms)
+            {
+                string spoken = string.Join(", ", stream.Words.Where(w => DetectionScore.Near(w, alarm.Seconds, stream.SampleRate)).Select(Describe));
+                rows.Add((alarm.Seconds, ["false alarm", string.Create(Ui.Culture, $"{alarm.Label} ({alarm.Confidence:F2})"), spoken.Length == 0 ? "(no word)" : spoken]));
+            }
+
+            foreach (SpeechStreamEvent miss in found.Misses)
+            {
+                rows.Add((miss.StartSample / (double)stream.SampleRate, ["missed", "-", Describe(miss)]));
+            }
+
+            foreach ((double seconds, string[] cells) in rows.OrderBy(r => r.Seconds))
+            {
+                table.AddRow([seedList[i].ToString(Ui.Culture), seconds.ToString("F2", Ui.Culture), .. cells.Select(Markup.Escape)]);
+            }
+        }
+
+        return table;
+    }
+
+    private static string Describe(SpeechStreamEvent word) => $"{word.Word} ({word.Speaker})";
 
     private static string Describe(KeywordDetectorSetting s) =>
         string.Create(Ui.Culture, $"average {s.AverageCount}, threshold {s.Threshold:F2}, suppression {s.SuppressionSeconds:F1} s");

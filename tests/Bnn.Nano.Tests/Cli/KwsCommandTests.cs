@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.IO;
 using System.Text.RegularExpressions;
 using Bnn.Nano.Cli.Commands;
@@ -48,6 +49,14 @@ public sealed class KwsCommandTests : IDisposable
         Assert.Matches(@"node defaults \(average 3, threshold 0\.70, suppression 0\.7 s\): F1 [01]\.\d{3}", output);
         Assert.Contains("best detector settings", output, StringComparison.Ordinal);
         Assert.Equal(10, Regex.Matches(output, @"│\s*[1-6]\s*│\s*0\.\d\s*│\s*[01]\.\d\s*│").Count);
+
+        // --errors lists one row per false positive and per false negative of the streams' table.
+        (code, output) = BnncConsole.Run("kws-streams", "--seeds", "3", "--seconds", "20", "--errors");
+        Assert.True(code == 0, output);
+        Match counts = Regex.Match(output, @"│\s*3\s*│\s*\d+\s*│\s*\d+\s*│\s*(\d+)\s*│\s*(\d+)\s*│");
+        Assert.True(counts.Success, output);
+        Assert.Equal(int.Parse(counts.Groups[1].Value, CultureInfo.InvariantCulture), Regex.Matches(output, "false alarm").Count);
+        Assert.Equal(int.Parse(counts.Groups[2].Value, CultureInfo.InvariantCulture), Regex.Matches(output, "│ missed").Count);
 
         (code, output) = BnncConsole.Run("kws-streams", "--seeds", "9-3");
         Assert.Equal(1, code);
