@@ -29,6 +29,22 @@ namespace Bnn.Nano.Runtime.Kernels
         }
 
         /// <summary>
+        /// Int8WeightConv2d: <see cref="Int8WeightConv2dKernels.Im2ColMac"/> gathers the window once per output pixel
+        /// (~17 IL per value plus ~53 per kernel row, shared by all output channels) and then spends ~14 IL per value
+        /// and output channel (its 4-value loop: 57 IL); <see cref="Int8WeightConv2dKernels.Reference"/> spends ~46 per
+        /// value and output channel plus its tap loops. Measured per output pixel with the exact IL counter
+        /// (tests/Bnn.Nano.Tests/Cost/Int8WeightConv2dCostTests.cs, ThresholdPack included): 1×1 kernel, 1 input
+        /// channel, 1 output channel: Reference 217, Im2ColMac 229; 2 input channels: 263 vs 268; 3: 309 vs 307;
+        /// 2 output channels: 369 vs 295; 64 output channels: 9,793 vs 4,387; a 5×5×1 kernel, 1 output channel (10×10
+        /// input, pad 2): 81.8 vs 47.6 IL per MAC. The gather pays except for a single output channel over a window of at most
+        /// 2 values, where it loses ≤ 12 IL per pixel.
+        /// </summary>
+        public static bool Int8WeightConvIm2ColPays(int windowValues, int outChannels)
+        {
+            return outChannels >= 2 || windowValues >= 3;
+        }
+
+        /// <summary>
         /// Harley–Seal spends ~136 IL ops more per output row than SWAR (its three final popcounts) and saves ~182
         /// per full 8-word block, so it pays from one block up: rows of at least 8 words (512 bits).
         /// </summary>

@@ -152,7 +152,7 @@ namespace Bnn.Nano.Runtime.Model
             int height = builder.NextInputHeight;
             int width = builder.NextInputWidth;
             int channels = builder.NextInputChannels;
-            bool window = kind == LayerKind.Int8Conv2d || kind == LayerKind.BinaryConv2d || kind == LayerKind.MaxPool2d;
+            bool window = kind == LayerKind.Int8Conv2d || kind == LayerKind.Int8WeightConv2d || kind == LayerKind.BinaryConv2d || kind == LayerKind.MaxPool2d;
             ConvGeometry geometry = null;
             if (window)
             {
@@ -183,9 +183,10 @@ namespace Bnn.Nano.Runtime.Model
             int paramsLength = ReadSectionLength(blob, at, BlobFormat.ParamsLengthAt, paramsAt, where + "parameters");
 
             // Refuse before allocating: binary weights grow at most 2x (uint32 → ulong groups), head weights are laid
-            // out at the input's bit positions.
+            // out at the input's bit positions, int8 conv weights are held as read (at most weightsLength bytes).
             long headSlots = (long)outChannels * height * width * (((long)channels + 63) >> 6) * 64;
-            budget.Reserve(kind == LayerKind.Int8DenseHead ? headSlots + weightsLength : 2L * weightsLength, where + "weights");
+            long weightBytes = kind == LayerKind.Int8DenseHead ? headSlots + weightsLength : (kind == LayerKind.Int8WeightConv2d ? weightsLength : 2L * weightsLength);
+            budget.Reserve(weightBytes, where + "weights");
             budget.Reserve(paramsLength, where + "parameters");
             switch (kind)
             {
@@ -198,6 +199,9 @@ namespace Bnn.Nano.Runtime.Model
                     break;
                 case LayerKind.Int8Conv2d:
                     builder.AddInt8Conv2d(geometry, ReadBitRows(blob, weightsAt, weightsLength, outChannels, 1, (long)geometry.KernelHeight * geometry.KernelWidth * channels, where), ReadInts(blob, paramsAt, paramsLength, outChannels, where), outputOffset);
+                    break;
+                case LayerKind.Int8WeightConv2d:
+                    builder.AddInt8WeightConv2d(geometry, ReadSbytes(blob, weightsAt, weightsLength, (long)outChannels * geometry.KernelHeight * geometry.KernelWidth * channels, where + "int8 weights"), ReadInts(blob, paramsAt, paramsLength, outChannels, where), outputOffset);
                     break;
                 case LayerKind.BinaryConv2d:
                     builder.AddBinaryConv2d(geometry, ReadBitRows(blob, weightsAt, weightsLength, outChannels, geometry.KernelHeight * geometry.KernelWidth, channels, where), ReadInts(blob, paramsAt, paramsLength, outChannels, where), inputOffset, outputOffset);
@@ -222,7 +226,7 @@ namespace Bnn.Nano.Runtime.Model
                     }
 
                 default:
-                    builder.AddInt8DenseHead(outChannels, ReadSbytes(blob, weightsAt, weightsLength, (long)outChannels * inputs, where), ReadInts(blob, paramsAt, paramsLength, outChannels, where), scoreShift, inputOffset);
+                    builder.AddInt8DenseHead(outChannels, ReadSbytes(blob, weightsAt, weightsLength, (long)outChannels * inputs, where + "head weights"), ReadInts(blob, paramsAt, paramsLength, outChannels, where), scoreShift, inputOffset);
                     break;
             }
         }
@@ -291,9 +295,10 @@ namespace Bnn.Nano.Runtime.Model
             return weights;
         }
 
-        private static sbyte[] ReadSbytes(byte[] blob, int at, int length, long count, string where)
+        /// <summary>count int8 values, stored zero-padded to a multiple of 4 bytes; <paramref name="what"/> names them in errors.</summary>
+        private static sbyte[] ReadSbytes(byte[] blob, int at, int length, long count, string what)
         {
-            CheckLength(length, (count + 3) & ~3L, where + "head weights");
+            CheckLength(length, (count + 3) & ~3L, what);
             int n = (int)count;
             sbyte[] values = new sbyte[n];
             for (int i = 0; i < n; i++)

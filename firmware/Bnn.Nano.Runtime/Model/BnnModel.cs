@@ -13,6 +13,7 @@ namespace Bnn.Nano.Runtime.Model
         private readonly int[] _dots;
         private readonly short[] _partialSums;
         private readonly ulong[] _patch;
+        private readonly int[] _macPatch;
         private readonly int[] _scores;
 
         private readonly int[] _propertyKeys;
@@ -40,6 +41,7 @@ namespace Bnn.Nano.Runtime.Model
             _dots = new int[maxChannels];
             int partialSums = 0;
             int patch = 0;
+            int macPatch = 0;
             for (int i = 0; i < layers.Length; i++)
             {
                 Layer layer = layers[i];
@@ -51,6 +53,10 @@ namespace Bnn.Nano.Runtime.Model
                 {
                     partialSums = Int8Conv2dKernels.ScratchLength(layer.Geometry);
                 }
+                else if (layer.Kind == LayerKind.Int8WeightConv2d && CostModel.Int8WeightConvIm2ColPays(Int8WeightConv2dKernels.ScratchLength(layer.Geometry), layer.OutChannels))
+                {
+                    macPatch = Int8WeightConv2dKernels.ScratchLength(layer.Geometry);
+                }
                 else if (layer.Kind == LayerKind.BinaryConv2d && BinaryConv2dKernels.ScratchLength(layer.Geometry) > patch)
                 {
                     patch = BinaryConv2dKernels.ScratchLength(layer.Geometry);
@@ -59,6 +65,7 @@ namespace Bnn.Nano.Runtime.Model
 
             _partialSums = new short[partialSums];
             _patch = new ulong[patch];
+            _macPatch = new int[macPatch];
             _scores = new int[layers[layers.Length - 1].OutChannels];
         }
 
@@ -113,7 +120,7 @@ namespace Bnn.Nano.Runtime.Model
                 for (int i = 0; i < _layers.Length; i++)
                 {
                     Layer layer = _layers[i];
-                    bytes += (Length(layer.Weights) * 8) + Length(layer.HeadWeights);
+                    bytes += (Length(layer.Weights) * 8) + Length(layer.HeadWeights) + Length(layer.Int8Weights);
                     bytes += (Length(layer.Thresholds) + Length(layer.Scales) + Length(layer.Biases) + Length(layer.HeadRowSums)) * 4;
                 }
 
@@ -121,10 +128,10 @@ namespace Bnn.Nano.Runtime.Model
             }
         }
 
-        /// <summary>Bytes of the activation arena and the per-inference scratch (dots, partial sums, conv patch, scores).</summary>
+        /// <summary>Bytes of the activation arena and the per-inference scratch (dots, partial sums, conv patches, scores).</summary>
         public int WorkingBytes
         {
-            get { return (_arena.Length * 8) + (_dots.Length * 4) + (_partialSums.Length * 2) + (_patch.Length * 8) + (_scores.Length * 4); }
+            get { return (_arena.Length * 8) + (_dots.Length * 4) + (_partialSums.Length * 2) + (_patch.Length * 8) + (_macPatch.Length * 4) + (_scores.Length * 4); }
         }
 
         public int PropertyCount
@@ -211,6 +218,18 @@ namespace Bnn.Nano.Runtime.Model
                         else
                         {
                             Int8Conv2dKernels.Reference(input, InputSigned, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset);
+                        }
+
+                        break;
+                    case LayerKind.Int8WeightConv2d:
+                        // CostModel.Int8WeightConvIm2ColPays: Im2ColMac unless 1 output channel over a window of ≤ 2 values.
+                        if (_macPatch.Length > 0)
+                        {
+                            Int8WeightConv2dKernels.Im2ColMac(input, InputSigned, layer.Geometry, layer.Int8Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _macPatch);
+                        }
+                        else
+                        {
+                            Int8WeightConv2dKernels.Reference(input, InputSigned, layer.Geometry, layer.Int8Weights, layer.Thresholds, dots, arena, layer.OutputOffset);
                         }
 
                         break;

@@ -41,6 +41,12 @@ namespace Bnn.Nano.Runtime.Model
         /// <summary>Binary weights: OutChannels rows of <see cref="WordsPerRow"/> words (bit convention), else null.</summary>
         public ulong[] Weights { get; internal set; }
 
+        /// <summary>
+        /// Int8WeightConv2d weights: OutChannels rows of KernelHeight·KernelWidth·InChannels int8 values, row-major, value
+        /// index within a row <c>(ky·KernelWidth + kx)·InChannels + c</c>, no padding; else null.
+        /// </summary>
+        public sbyte[] Int8Weights { get; internal set; }
+
         /// <summary>Int8 head weights: OutChannels rows of InputWords·64 values, one per bit position (0 at padding).</summary>
         public sbyte[] HeadWeights { get; internal set; }
 

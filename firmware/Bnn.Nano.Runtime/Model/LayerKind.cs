@@ -30,6 +30,9 @@ namespace Bnn.Nano.Runtime.Model
         /// <summary>Bits × int8 weights + int32 bias → integer scores (full-precision head). Last layer only.</summary>
         public const int Int8DenseHead = 8;
 
+        /// <summary>8-bit HWC input × int8 weights, zero padding → thresholds → bits. First layer only.</summary>
+        public const int Int8WeightConv2d = 9;
+
         public static string Name(int kind)
         {
             switch (kind)
@@ -42,6 +45,7 @@ namespace Bnn.Nano.Runtime.Model
                 case BinaryConv2d: return "BinaryConv2d";
                 case MaxPool2d: return "MaxPool2d";
                 case Int8DenseHead: return "Int8DenseHead";
+                case Int8WeightConv2d: return "Int8WeightConv2d";
                 default: return "unknown(" + kind.ToString() + ")";
             }
         }
@@ -49,7 +53,7 @@ namespace Bnn.Nano.Runtime.Model
         /// <summary>True for kinds that read the caller's 8-bit input (allowed only as the first layer).</summary>
         public static bool ReadsBytes(int kind)
         {
-            return kind == Int8Dense || kind == InputThreshold || kind == Int8Conv2d;
+            return kind == Int8Dense || kind == InputThreshold || kind == Int8Conv2d || kind == Int8WeightConv2d;
         }
 
         /// <summary>True for kinds that produce class scores (allowed only as the last layer).</summary>
@@ -60,7 +64,7 @@ namespace Bnn.Nano.Runtime.Model
 
         public static bool IsKnown(int kind)
         {
-            return kind >= Int8Dense && kind <= Int8DenseHead;
+            return kind >= Int8Dense && kind <= Int8WeightConv2d;
         }
     }
 }

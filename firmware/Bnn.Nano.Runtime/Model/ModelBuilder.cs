@@ -97,6 +97,19 @@ namespace Bnn.Nano.Runtime.Model
             Commit(layer);
         }
 
+        /// <summary>
+        /// 8-bit HWC input convolution with int8 weights and zero padding: <paramref name="weights"/> holds outC rows of
+        /// kh·kw·C values (index <c>(ky·kw + kx)·C + c</c>), no padding. First layer only.
+        /// </summary>
+        public void AddInt8WeightConv2d(ConvGeometry geometry, sbyte[] weights, int[] thresholds, int outputOffset)
+        {
+            Layer layer = BeginWindow(LayerKind.Int8WeightConv2d, geometry);
+            layer.Int8Weights = weights;
+            layer.Thresholds = thresholds;
+            layer.OutputOffset = outputOffset;
+            Commit(layer);
+        }
+
         /// <summary>Binary convolution; rows of kh·kw taps of ceil(C/64) words.</summary>
         public void AddBinaryConv2d(ConvGeometry geometry, ulong[] weights, int[] thresholds, int inputOffset, int outputOffset)
         {
@@ -244,7 +257,7 @@ namespace Bnn.Nano.Runtime.Model
                 throw new BnnException(at + "max-pool must keep the channel count and use no padding");
             }
 
-            if (kind == LayerKind.Int8Conv2d && geometry.PadValue != 0)
+            if ((kind == LayerKind.Int8Conv2d || kind == LayerKind.Int8WeightConv2d) && geometry.PadValue != 0)
             {
                 throw new BnnException(at + "an 8-bit convolution pads with 0 only");
             }
@@ -268,7 +281,7 @@ namespace Bnn.Nano.Runtime.Model
 
             if (index == 0 && !layer.ReadsBytes)
             {
-                throw new BnnException(at + "the first layer must read the 8-bit input (Int8Dense, InputThreshold or Int8Conv2d)");
+                throw new BnnException(at + "the first layer must read the 8-bit input (Int8Dense, InputThreshold, Int8Conv2d or Int8WeightConv2d)");
             }
 
             if (index > 0 && layer.ReadsBytes)
@@ -304,7 +317,7 @@ namespace Bnn.Nano.Runtime.Model
                 }
             }
 
-            CheckConstants(at, layer);
+            CheckConstants(at, layer, _inputSigned);
             _layers[index] = layer;
             _count++;
             _height = layer.OutHeight;
@@ -312,11 +325,32 @@ namespace Bnn.Nano.Runtime.Model
             _channels = layer.OutChannels;
         }
 
-        private static void CheckConstants(string at, Layer layer)
+        private static void CheckConstants(string at, Layer layer, bool inputSigned)
         {
             int kind = layer.Kind;
             if (kind == LayerKind.MaxPool2d)
             {
+                return;
+            }
+
+            if (kind == LayerKind.Int8WeightConv2d)
+            {
+                long window = (long)layer.Geometry.KernelHeight * layer.Geometry.KernelWidth * layer.InChannels;
+                long expected = layer.OutChannels * window;
+                if (layer.Int8Weights == null || layer.Int8Weights.Length != expected)
+                {
+                    throw new BnnException(at + "int8 weights must hold " + expected.ToString() + " values (" + layer.OutChannels.ToString() + " rows of " + window.ToString() + ")");
+                }
+
+                CheckLength(at, "thresholds", layer.Thresholds, layer.OutChannels);
+
+                // Worst case |dot|: every weight -128 against the largest input magnitude (128 for int8, 255 for uint8).
+                long worst = window * 128 * (inputSigned ? 128 : 255);
+                if (worst > int.MaxValue)
+                {
+                    throw new BnnException(at + "a window of " + window.ToString() + " values can overflow 32 bits (|dot| up to " + worst.ToString() + ")");
+                }
+
                 return;
             }
 

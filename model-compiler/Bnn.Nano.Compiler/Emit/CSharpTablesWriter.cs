@@ -81,6 +81,7 @@ public static class CSharpTablesWriter
                 AppendArray(s, Inv($"Layer{l}Weights"), "ulong", 8, ToRuntimeRows(layer), v => Inv($"0x{v:X16}UL"));
             }
 
+            // int8 weights (Int8DenseHead, Int8WeightConv2d): LayerNWeights() returns sbyte[].
             if (layer.HeadWeights != null)
             {
                 AppendArray(s, Inv($"Layer{l}Weights"), "sbyte", 1, layer.HeadWeights, v => v.ToString(CultureInfo.InvariantCulture));
@@ -109,6 +110,7 @@ public static class CSharpTablesWriter
             LayerKind.Int8Dense => Inv($"builder.AddInt8Dense({outC}, {w}, {t}, {outOff});"),
             LayerKind.InputThreshold => Inv($"builder.AddInputThreshold({t}, {outOff});"),
             LayerKind.Int8Conv2d => Inv($"builder.AddInt8Conv2d({Geometry(layer)}, {w}, {t}, {outOff});"),
+            LayerKind.Int8WeightConv2d => Inv($"builder.AddInt8WeightConv2d({Geometry(layer)}, {w}, {t}, {outOff});"),
             LayerKind.BinaryConv2d => Inv($"builder.AddBinaryConv2d({Geometry(layer)}, {w}, {t}, {inOff}, {outOff});"),
             LayerKind.MaxPool2d => Inv($"builder.AddMaxPool2d({Geometry(layer)}, {inOff}, {outOff});"),
             LayerKind.BinaryDense => Inv($"builder.AddBinaryDense({outC}, {w}, {t}, {inOff}, {outOff});"),

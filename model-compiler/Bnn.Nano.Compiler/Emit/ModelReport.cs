@@ -10,7 +10,7 @@ namespace Bnn.Nano.Compiler.Emit;
 /// <param name="FlashBytes">Bytes of this layer's weights and parameters in the blob.</param>
 /// <param name="ArenaBytes">Bytes of arena this layer's output occupies.</param>
 /// <param name="BinaryOps">XNOR-popcount bit operations (inputs × outputs of binary-input layers).</param>
-/// <param name="Int8Ops">8-bit add/subtract operations (inputs × outputs of the 8-bit input layer).</param>
+/// <param name="Int8Ops">8-bit add/subtract operations (inputs × outputs of the 8-bit input layer), or multiply-accumulates (Int8WeightConv2d).</param>
 /// <param name="EstimatedIlOps">IL instructions per inference of the chosen kernel on the device cost model.</param>
 public sealed record LayerReport(int Index, string Kind, int Inputs, int Outputs, string Kernel, int FlashBytes, int ArenaBytes, long BinaryOps, long Int8Ops, long EstimatedIlOps);
 
@@ -90,6 +90,23 @@ public sealed record ModelReport(IReadOnlyList<LayerReport> Layers, int FlashByt
                     double perChannel = (205.0 * (groups / 16)) + (groups % 16 == 0 ? 0 : 27.0 * (groups % 16)) + 23;
                     double perPixel = table ? (18.0 * window) + (206.0 * groups) + (perChannel * outC) : 46.0 * window * outC;
                     return (table ? "Im2ColPartialSumTable" : "Reference", pixels * window * outC, pixels * (perPixel + (22.0 * outC)), true);
+                }
+
+            case LayerKind.Int8WeightConv2d:
+                {
+                    // Flash (from the blob's sections): outC·window int8 weights padded to 4 bytes, plus outC thresholds.
+                    // Ops: one 8-bit multiply-accumulate per window value, output channel and pixel.
+                    ConvGeometry g = layer.Geometry;
+                    long window = (long)g.KernelHeight * g.KernelWidth * layer.InChannels;
+                    bool mac = CostModel.Int8WeightConvIm2ColPays((int)window, outC);
+
+                    // Static IL of the Release device build: Im2ColMac gathers 17 IL per value + 53 per kernel row + 50
+                    // per pixel (shared), then per output channel 17 + 57 per 4 values + 21 per tail value; Reference
+                    // per output channel 17 + per kernel row 21 + per tap 35 + 50 per value; ThresholdPack 22 per channel.
+                    double perPixel = mac
+                        ? 50 + (53.0 * g.KernelHeight) + (17.0 * window) + (outC * (17 + (57.0 * (window / 4)) + (21.0 * (window % 4))))
+                        : 23 + (outC * (17 + (g.KernelHeight * (21 + (g.KernelWidth * (35 + (50.0 * layer.InChannels)))))));
+                    return (mac ? "Im2ColMac" : "Reference", pixels * window * outC, pixels * (perPixel + (22.0 * outC)), true);
                 }
 
             case LayerKind.BinaryConv2d:

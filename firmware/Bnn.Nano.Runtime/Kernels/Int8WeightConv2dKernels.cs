@@ -1,0 +1,195 @@
+namespace Bnn.Nano.Runtime.Kernels
+{
+    /// <summary>
+    /// First-layer convolution with int8 weights: 8-bit feature map (byte[] HWC, see <see cref="ConvGeometry"/>) ×
+    /// int8 weights → thresholded bits. Zero padding only (g.PadValue must be 0): taps outside the input contribute
+    /// nothing.
+    /// <para>
+    /// Weights: g.OutChannels rows of n = <c>KernelHeight * KernelWidth * InChannels</c> sbyte values, row-major, no
+    /// padding; value index within a row = <c>(ky * KernelWidth + kx) * InChannels + c</c>.
+    /// For output pixel (oy, ox) and channel o: dot = Σ w[o][(ky·kW + kx)·inC + c] · x over the window values x (int8
+    /// when <c>signedInput</c>, else uint8; 0 outside the input); output bit o = dot &gt;= thresholds[o]
+    /// (<see cref="OutputStages.ThresholdPack"/>), output pixels HWC from <c>outputOffset</c>, padding bits 0.
+    /// <c>dots</c> is scratch of at least OutChannels entries. The caller guarantees that no dot overflows an int
+    /// (<see cref="Model.ModelBuilder"/> refuses windows where n · 128 · |x|max could exceed 2^31 − 1).
+    /// </para>
+    /// </summary>
+    public static class Int8WeightConv2dKernels
+    {
+        /// <summary>The math, one tap at a time: the oracle for every other variant.</summary>
+        public static void Reference(byte[] input, bool signedInput, ConvGeometry g, sbyte[] weights, int[] thresholds, int[] dots, ulong[] output, int outputOffset)
+        {
+            RequireZeroPadding(g);
+            int channels = g.InChannels;
+            int rowValues = g.KernelHeight * g.KernelWidth * channels;
+            int outPixel = outputOffset;
+            for (int oy = 0; oy < g.OutHeight; oy++)
+            {
+                for (int ox = 0; ox < g.OutWidth; ox++)
+                {
+                    for (int o = 0; o < g.OutChannels; o++)
+                    {
+                        int acc = 0;
+                        for (int ky = 0; ky < g.KernelHeight; ky++)
+                        {
+                            int iy = (oy * g.StrideY) - g.PadTop + ky;
+                            for (int kx = 0; kx < g.KernelWidth; kx++)
+                            {
+                                int ix = (ox * g.StrideX) - g.PadLeft + kx;
+                                if (iy < 0 || iy >= g.InHeight || ix < 0 || ix >= g.InWidth)
+                                {
+                                    continue;
+                                }
+
+                                for (int c = 0; c < channels; c++)
+                                {
+                                    int x = input[(((iy * g.InWidth) + ix) * channels) + c];
+                                    if (signedInput && x >= 128)
+                                    {
+                                        x -= 256;
+                                    }
+
+                                    acc += weights[(o * rowValues) + (((ky * g.KernelWidth) + kx) * channels) + c] * x;
+                                }
+                            }
+                        }
+
+                        dots[o] = acc;
+                    }
+
+                    OutputStages.ThresholdPack(dots, thresholds, g.OutChannels, output, outPixel);
+                    outPixel += g.OutWordsPerPixel;
+                }
+            }
+        }
+
+        /// <summary>Scratch entries <see cref="Im2ColMac"/> needs: one int per window value, KernelHeight * KernelWidth * InChannels.</summary>
+        public static int ScratchLength(ConvGeometry g)
+        {
+            return g.KernelHeight * g.KernelWidth * g.InChannels;
+        }
+
+        /// <summary>
+        /// im2col + multiply-accumulate. Per output pixel the window's n values are gathered once into an int patch
+        /// (signed already, 0 on taps outside the input); then each output channel runs one tight loop over its weight
+        /// row and the patch, unrolled by 4 (a tail loop takes the last n mod 4 values).
+        /// <para>
+        /// IL count (nanoCLR cost model, docs/cost-model.md; static counts of the Release device build): the gather
+        /// copies one value in 17–18 IL (zero fill 11) plus ~53 per kernel row, shared by all output channels; the MAC
+        /// loop does 4 values in 57 IL (14.25 per value and output channel), the tail loop 21 per value, plus ~17 per
+        /// output channel. <see cref="Reference"/>'s inner loop is 50 IL per value and output channel (both arms of
+        /// the sign fix), plus its tap loops. Exact counts and the choice between the two:
+        /// <see cref="CostModel.Int8WeightConvIm2ColPays"/>.
+        /// </para>
+        /// Scratch: <paramref name="patch"/> of at least <see cref="ScratchLength"/> entries.
+        /// </summary>
+        public static void Im2ColMac(byte[] input, bool signedInput, ConvGeometry g, sbyte[] weights, int[] thresholds, int[] dots, ulong[] output, int outputOffset, int[] patch)
+        {
+            RequireZeroPadding(g);
+            int inHeight = g.InHeight;
+            int inWidth = g.InWidth;
+            int channels = g.InChannels;
+            int outChannels = g.OutChannels;
+            int kernelHeight = g.KernelHeight;
+            int kernelWidth = g.KernelWidth;
+            int strideY = g.StrideY;
+            int strideX = g.StrideX;
+            int outWords = g.OutWordsPerPixel;
+            int outHeight = g.OutHeight;
+            int outWidth = g.OutWidth;
+
+            int windowValues = kernelHeight * kernelWidth * channels;
+            int quadEnd = windowValues & ~3;
+            int tapRowValues = kernelWidth * channels;
+            int rowStride = inWidth * channels;
+
+            int outPixel = outputOffset;
+            for (int oy = 0; oy < outHeight; oy++)
+            {
+                int iy0 = (oy * strideY) - g.PadTop;
+                int ix0 = -g.PadLeft;
+                for (int ox = 0; ox < outWidth; ox++)
+                {
+                    // Gather: one pass per kernel row; values outside the input are 0.
+                    int kx0 = ix0 < 0 ? -ix0 : 0;
+                    int kx1 = inWidth - ix0 < kernelWidth ? inWidth - ix0 : kernelWidth;
+                    int to = 0;
+                    for (int ky = 0; ky < kernelHeight; ky++)
+                    {
+                        int iy = iy0 + ky;
+                        int rowEnd = to + tapRowValues;
+                        int validFrom = to + (kx0 * channels);
+                        int validTo = to + (kx1 * channels);
+                        if (iy < 0 || iy >= inHeight)
+                        {
+                            validFrom = rowEnd;
+                            validTo = rowEnd;
+                        }
+
+                        while (to < validFrom)
+                        {
+                            patch[to++] = 0;
+                        }
+
+                        int from = (iy * rowStride) + ((ix0 + kx0) * channels);
+                        if (signedInput)
+                        {
+                            while (to < validTo)
+                            {
+                                patch[to++] = (sbyte)input[from++];
+                            }
+                        }
+                        else
+                        {
+                            while (to < validTo)
+                            {
+                                patch[to++] = input[from++];
+                            }
+                        }
+
+                        while (to < rowEnd)
+                        {
+                            patch[to++] = 0;
+                        }
+                    }
+
+                    // Multiply-accumulate: one pass over the patch per output channel.
+                    int wi = 0;
+                    for (int o = 0; o < outChannels; o++)
+                    {
+                        int acc = 0;
+                        int p = 0;
+                        while (p < quadEnd)
+                        {
+                            acc += (weights[wi] * patch[p])
+                                + (weights[wi + 1] * patch[p + 1])
+                                + (weights[wi + 2] * patch[p + 2])
+                                + (weights[wi + 3] * patch[p + 3]);
+                            wi += 4;
+                            p += 4;
+                        }
+
+                        while (p < windowValues)
+                        {
+                            acc += weights[wi++] * patch[p++];
+                        }
+
+                        dots[o] = acc;
+                    }
+
+                    OutputStages.ThresholdPack(dots, thresholds, outChannels, output, outPixel);
+                    outPixel += outWords;
+                    ix0 += strideX;
+                }
+            }
+        }
+
+        private static void RequireZeroPadding(ConvGeometry g)
+        {
+            if (g.PadValue != 0)
+            {
+                throw new BnnException("int8-weight conv: padValue " + g.PadValue.ToString() + " is not supported (8-bit inputs are zero-padded: padValue must be 0)");
+            }
+        }
+    }
+}
