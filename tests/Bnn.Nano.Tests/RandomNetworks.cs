@@ -29,15 +29,19 @@ internal static class RandomNetworks
 
     /// <summary>
     /// A conv net over an H×W×C input: first an 8-bit conv (zero padding) or an input threshold followed by a
-    /// binary conv, then binary convs with random pads and pad values, a max-pool, a dense layer, and either a binary
-    /// score layer or an int8 head.
+    /// binary conv (with <paramref name="int8FirstLayer"/>: always an 8-bit conv with int8 weights), then binary convs
+    /// with random pads and pad values, a max-pool, a dense layer, and either a binary score layer or an int8 head.
     /// </summary>
-    public static BnnNetwork CreateConv(int seed, TensorShape input, bool signed, int classes)
+    public static BnnNetwork CreateConv(int seed, TensorShape input, bool signed, int classes, bool int8FirstLayer = false)
     {
         Random random = new(seed);
         List<NetworkLayer> layers = [];
         TensorShape shape = input;
-        if (random.Next(3) == 0)
+        if (int8FirstLayer)
+        {
+            layers.Add(Int8WeightConv(random, shape, random.Next(1, 70), ByteSpread(signed)));
+        }
+        else if (random.Next(3) == 0)
         {
             int[] thresholds = new int[input.Channels];
             for (int c = 0; c < thresholds.Length; c++)
@@ -129,6 +133,29 @@ internal static class RandomNetworks
         float[] weights = RandomWeights(random, outChannels * kh * kw * inChannels);
         BatchNorm norm = Norm(random, outChannels, spreadPerTap * Math.Sqrt(kh * kw * inChannels));
         return new Conv2dLayer(inChannels, outChannels, kh, kw, random.Next(1, 3), random.Next(1, 3), pads[0], pads[1], pads[2], pads[3], padValue, weights, norm, random.Next(2) == 0 ? Alpha(random, outChannels) : null);
+    }
+
+    /// <summary>An 8-bit-input conv with int8 weights (uniform −127..127, some rows all zero), zero padding, α or not.</summary>
+    private static Conv2dLayer Int8WeightConv(Random random, TensorShape input, int outChannels, double inputSpread)
+    {
+        int inChannels = input.Channels;
+        int kh = random.Next(1, Math.Min(3, input.Height) + 1), kw = random.Next(1, Math.Min(3, input.Width) + 1);
+        int[] pads = [random.Next(kh), random.Next(kw), random.Next(kh), random.Next(kw)];
+        int taps = kh * kw * inChannels;
+        float[] weights = new float[outChannels * taps];
+        for (int i = 0; i < weights.Length; i++)
+        {
+            weights[i] = random.Next(-127, 128);
+        }
+
+        for (int i = 0; i < taps; i++)
+        {
+            weights[((outChannels - 1) * taps) + i] = outChannels > 2 ? 0 : weights[((outChannels - 1) * taps) + i];
+        }
+
+        float[]? alpha = random.Next(2) == 0 ? Alpha(random, outChannels) : null;
+        BatchNorm norm = Norm(random, outChannels, inputSpread * 73 * Math.Sqrt(taps) * (alpha == null ? 1 : 0.55));
+        return new Conv2dLayer(inChannels, outChannels, kh, kw, random.Next(1, 3), random.Next(1, 3), pads[0], pads[1], pads[2], pads[3], 0, weights, norm, alpha, int8Weights: true);
     }
 
     private static DenseLayer Dense(Random random, int inputs, int outputs, double spread)

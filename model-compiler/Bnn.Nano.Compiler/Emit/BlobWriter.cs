@@ -106,12 +106,12 @@ public static class BlobWriter
             return bytes;
         }
 
-        if (layer.HeadWeights != null)
+        if (layer.Int8Weights != null)
         {
-            byte[] bytes = new byte[(layer.HeadWeights.Length + 3) & ~3];
-            for (int i = 0; i < layer.HeadWeights.Length; i++)
+            byte[] bytes = new byte[(layer.Int8Weights.Length + 3) & ~3];
+            for (int i = 0; i < layer.Int8Weights.Length; i++)
             {
-                bytes[i] = (byte)layer.HeadWeights[i];
+                bytes[i] = (byte)layer.Int8Weights[i];
             }
 
             return bytes;

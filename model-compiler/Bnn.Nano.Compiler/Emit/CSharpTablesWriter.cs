@@ -82,9 +82,9 @@ public static class CSharpTablesWriter
             }
 
             // int8 weights (Int8DenseHead, Int8WeightConv2d): LayerNWeights() returns sbyte[].
-            if (layer.HeadWeights != null)
+            if (layer.Int8Weights != null)
             {
-                AppendArray(s, Inv($"Layer{l}Weights"), "sbyte", 1, layer.HeadWeights, v => v.ToString(CultureInfo.InvariantCulture));
+                AppendArray(s, Inv($"Layer{l}Weights"), "sbyte", 1, layer.Int8Weights, v => v.ToString(CultureInfo.InvariantCulture));
             }
 
             AppendInts(s, Inv($"Layer{l}Thresholds"), layer.Thresholds);

@@ -251,10 +251,10 @@ public static class OnnxExporter
 
         private void Conv(string p, Conv2dLayer conv, bool first)
         {
-            long maxInput = first ? (_network.InputSigned ? 128 : 255) : 1;
-            if ((long)conv.TapCount * maxInput > MaxExactFloatSum)
+            long maxTerm = (first ? (_network.InputSigned ? 128 : 255) : 1) * (conv.Int8Weights ? 127 : 1);
+            if ((long)conv.TapCount * maxTerm > MaxExactFloatSum)
             {
-                throw new ArgumentException($"{conv.Describe()}: |dot| can reach {conv.TapCount * maxInput:N0} > 2^24, beyond what a float32 ONNX Conv computes exactly");
+                throw new ArgumentException($"{conv.Describe()}: |dot| can reach {conv.TapCount * maxTerm:N0} > 2^24, beyond what a float32 ONNX Conv computes exactly");
             }
 
             ToNchw(p);
@@ -268,7 +268,7 @@ public static class OnnxExporter
                     {
                         for (int kx = 0; kx < kw; kx++)
                         {
-                            w[(((((o * cin) + c) * kh) + ky) * kw) + kx] = conv.BinaryWeight(o, ky, kx, c);
+                            w[(((((o * cin) + c) * kh) + ky) * kw) + kx] = conv.Weight(o, ky, kx, c);
                         }
                     }
                 }

@@ -177,10 +177,12 @@ public sealed class DenseLayer : NetworkLayer
 /// A 2-D convolution with binary weights (latent, sign as in <see cref="DenseLayer"/>), optional α, then batch norm
 /// and sign. Weights <c>[o][ky][kx][c]</c>. Taps outside the input contribute <see cref="PadValue"/> (0, +1 or -1;
 /// an 8-bit first layer pads with 0). A conv1d is a conv2d over a 1 × W input with KernelHeight 1.
+/// With <see cref="Int8Weights"/> (first layer only) the weights are the integers −127..127 themselves, not signs:
+/// dot = Σ w·x over the 8-bit input, and α (one per output channel) carries their real scale.
 /// </summary>
 public sealed class Conv2dLayer : NetworkLayer
 {
-    public Conv2dLayer(int inChannels, int outChannels, int kernelHeight, int kernelWidth, int strideY, int strideX, int padTop, int padLeft, int padBottom, int padRight, int padValue, float[] weights, BatchNorm norm, float[]? alpha = null)
+    public Conv2dLayer(int inChannels, int outChannels, int kernelHeight, int kernelWidth, int strideY, int strideX, int padTop, int padLeft, int padBottom, int padRight, int padValue, float[] weights, BatchNorm norm, float[]? alpha = null, bool int8Weights = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(inChannels, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(outChannels, 1);
@@ -209,6 +211,19 @@ public sealed class Conv2dLayer : NetworkLayer
         }
 
         Scaling.Check(alpha, outChannels);
+        if (int8Weights)
+        {
+            for (int i = 0; i < weights.Length; i++)
+            {
+                float w = weights[i];
+                if (w != MathF.Round(w) || w < -127f || w > 127f)
+                {
+                    throw new ArgumentException($"int8 weight {i} is {w}, not an integer in -127..127", nameof(weights));
+                }
+            }
+        }
+
+        Int8Weights = int8Weights;
         InChannels = inChannels;
         OutChannels = outChannels;
         KernelHeight = kernelHeight;
@@ -253,9 +268,16 @@ public sealed class Conv2dLayer : NetworkLayer
 
     public float[]? Alpha { get; }
 
+    /// <summary>True: <see cref="Weights"/> are int8 values used as they are (an 8-bit first layer); false: binary (their signs).</summary>
+    public bool Int8Weights { get; }
+
     public int TapCount => KernelHeight * KernelWidth * InChannels;
 
-    public int BinaryWeight(int output, int ky, int kx, int c) => Weights[(((((output * KernelHeight) + ky) * KernelWidth) + kx) * InChannels) + c] >= 0f ? 1 : -1;
+    /// <summary>The weight a dot product uses: the int8 value, or the sign (+1 for a latent ≥ 0) of a binary weight.</summary>
+    public int Weight(int output, int ky, int kx, int c) => Weight((((((output * KernelHeight) + ky) * KernelWidth) + kx) * InChannels) + c);
+
+    /// <summary>The same by flat index <c>[o][ky][kx][c]</c>.</summary>
+    public int Weight(int index) => Int8Weights ? (int)Weights[index] : Weights[index] >= 0f ? 1 : -1;
 
     public double Activation(int output, double dot) => Norm.Apply(output, Scaling.Apply(Alpha, output, dot));
 
@@ -276,7 +298,7 @@ public sealed class Conv2dLayer : NetworkLayer
         return new TensorShape(height, width, OutChannels);
     }
 
-    public override string Describe() => $"Conv2d {KernelHeight}x{KernelWidth}/{StrideY}x{StrideX} {InChannels}→{OutChannels} pad {PadTop},{PadLeft},{PadBottom},{PadRight} value {PadValue}";
+    public override string Describe() => $"Conv2d {KernelHeight}x{KernelWidth}/{StrideY}x{StrideX} {InChannels}→{OutChannels} pad {PadTop},{PadLeft},{PadBottom},{PadRight} value {PadValue}{(Int8Weights ? " int8 weights" : string.Empty)}";
 }
 
 /// <summary>Max-pool over ±1 activations (valid windows, no padding).</summary>

@@ -43,7 +43,8 @@ public sealed record WindowSpec(int KernelHeight, int KernelWidth, int StrideY, 
 /// <summary>
 /// One compiled layer. Binary <see cref="Weights"/>: OutChannels rows of <see cref="Groups"/> groups of
 /// <see cref="GroupBits"/> bits, each group ceil(GroupBits/32) uint32 words LSB-first (bit 1 = +1, padding 0); rows of
-/// negative-BN-scale channels are already inverted. <see cref="HeadWeights"/>: int8 head rows in HWC input order.
+/// negative-BN-scale channels are already inverted. <see cref="Int8Weights"/>: int8 head rows in HWC input order, or an
+/// Int8WeightConv2d's rows [o][ky][kx][c] (negative-BN-scale rows already negated).
 /// </summary>
 public sealed record CompiledLayer(
     int Kind,
@@ -53,7 +54,7 @@ public sealed record CompiledLayer(
     uint[]? Weights,
     int Groups,
     int GroupBits,
-    sbyte[]? HeadWeights,
+    sbyte[]? Int8Weights,
     int[]? Thresholds,
     int[]? Scales,
     int[]? Biases,

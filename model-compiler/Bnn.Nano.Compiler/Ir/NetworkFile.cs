@@ -44,6 +44,7 @@ public static class NetworkFile
                     Weights = Encode(c.Weights),
                     Norm = Encode(c.Norm),
                     Alpha = EncodeOrNull(c.Alpha),
+                    Int8Weights = c.Int8Weights ? true : null,
                 },
                 MaxPool2dLayer p => new LayerDto("maxpool2d") { Kernel = [p.PoolHeight, p.PoolWidth], Stride = [p.StrideY, p.StrideX] },
                 InputThresholdLayer t => new LayerDto("input-threshold") { Thresholds = t.Thresholds },
@@ -107,7 +108,7 @@ public static class NetworkFile
             layers.Add(l.Type switch
             {
                 "dense" => new DenseLayer(l.Inputs, l.Outputs, Decode(l.Weights), DecodeNorm(l.Norm), DecodeOrNull(l.Alpha)),
-                "conv2d" => new Conv2dLayer(l.Inputs, l.Outputs, Pair(l.Kernel)[0], Pair(l.Kernel)[1], Pair(l.Stride)[0], Pair(l.Stride)[1], Four(l.Pads)[0], Four(l.Pads)[1], Four(l.Pads)[2], Four(l.Pads)[3], l.PadValue, Decode(l.Weights), DecodeNorm(l.Norm), DecodeOrNull(l.Alpha)),
+                "conv2d" => new Conv2dLayer(l.Inputs, l.Outputs, Pair(l.Kernel)[0], Pair(l.Kernel)[1], Pair(l.Stride)[0], Pair(l.Stride)[1], Four(l.Pads)[0], Four(l.Pads)[1], Four(l.Pads)[2], Four(l.Pads)[3], l.PadValue, Decode(l.Weights), DecodeNorm(l.Norm), DecodeOrNull(l.Alpha), l.Int8Weights == true),
                 "maxpool2d" => new MaxPool2dLayer(Pair(l.Kernel)[0], Pair(l.Kernel)[1], Pair(l.Stride)[0], Pair(l.Stride)[1]),
                 "input-threshold" => new InputThresholdLayer(l.Thresholds ?? throw new FormatException("no thresholds")),
                 "int8-head" => new Int8HeadLayer(l.Inputs, l.Outputs, MemoryMarshal.Cast<byte, sbyte>(Convert.FromBase64String(l.HeadWeights ?? throw new FormatException("no head weights"))).ToArray(), l.Biases ?? throw new FormatException("no biases"), l.Scale),
@@ -179,6 +180,9 @@ public static class NetworkFile
         public NormDto? Norm { get; init; }
 
         public string? Alpha { get; init; }
+
+        /// <summary>Conv2d only: true when the weights are int8 values (absent: binary).</summary>
+        public bool? Int8Weights { get; init; }
 
         public int[]? Thresholds { get; init; }
 

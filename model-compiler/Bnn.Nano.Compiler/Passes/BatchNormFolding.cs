@@ -96,10 +96,13 @@ public static class BatchNormFolding
         return new FoldedChannel(-low, true);
     }
 
-    /// <summary>The range of dot products a layer can produce: ±255·n for uint8 input, ±128·n for int8, ±n for bits.</summary>
-    public static (int Min, int Max) DotRange(long inputs, bool int8Input, bool inputSigned)
+    /// <summary>
+    /// The range of dot products a layer can produce: ±255·n·m for uint8 input, ±128·n·m for int8, ±n for bits, where
+    /// m is the largest weight magnitude (1 for binary weights, 127 for int8 weights).
+    /// </summary>
+    public static (int Min, int Max) DotRange(long inputs, bool int8Input, bool inputSigned, int weightMagnitude = 1)
     {
-        long magnitude = int8Input ? (inputSigned ? 128L : 255L) * inputs : inputs;
+        long magnitude = (int8Input ? (inputSigned ? 128L : 255L) * inputs : inputs) * weightMagnitude;
         if (magnitude > int.MaxValue / 2)
         {
             throw new ArgumentException($"{inputs} inputs overflow the 32-bit dot product");

@@ -54,6 +54,7 @@ public static class ModelCompiler
         {
             DenseLayer when last => first ? throw Unsupported(layer, index, "a single dense layer over 8-bit input cannot produce scores; add a hidden layer") : LayerKind.BinaryDenseScores,
             DenseLayer => first ? LayerKind.Int8Dense : LayerKind.BinaryDense,
+            Conv2dLayer { Int8Weights: true } => first ? LayerKind.Int8WeightConv2d : throw Unsupported(layer, index, "int8 weights are supported in the first layer only"),
             Conv2dLayer => first ? LayerKind.Int8Conv2d : LayerKind.BinaryConv2d,
             MaxPool2dLayer => LayerKind.MaxPool2d,
             InputThresholdLayer => LayerKind.InputThreshold,
@@ -100,6 +101,28 @@ public static class ModelCompiler
                         : new CompiledLayer(kind, input, output, null, weights, input.Height * input.Width, input.Channels, null, thresholds, null, null, 0, 0, 0);
                 }
 
+            case Conv2dLayer conv when kind == LayerKind.Int8WeightConv2d:
+                {
+                    if (conv.PadValue != 0)
+                    {
+                        throw new ArgumentException($"layer 0 ({conv.Describe()}): an 8-bit input convolution pads with 0 only");
+                    }
+
+                    (int min, int max) = BatchNormFolding.DotRange(conv.TapCount, int8Input: true, network.InputSigned, weightMagnitude: 127);
+                    (int[] thresholds, bool[] invert) = Fold(conv.OutChannels, conv.Norm, conv.Activation, min, max);
+
+                    // Rows [o][ky][kx][c], as in the IR; a negative BN scale negates the row (−127..127 stays in range).
+                    sbyte[] weights = new sbyte[conv.OutChannels * conv.TapCount];
+                    for (int i = 0; i < weights.Length; i++)
+                    {
+                        int w = conv.Weight(i);
+                        weights[i] = (sbyte)(invert[i / conv.TapCount] ? -w : w);
+                    }
+
+                    WindowSpec window = new(conv.KernelHeight, conv.KernelWidth, conv.StrideY, conv.StrideX, conv.PadTop, conv.PadLeft, conv.PadBottom, conv.PadRight, conv.PadValue);
+                    return new CompiledLayer(kind, input, output, window, null, 0, 0, weights, thresholds, null, null, 0, 0, 0);
+                }
+
             case Conv2dLayer conv:
                 {
                     bool bytes = kind == LayerKind.Int8Conv2d;
@@ -112,8 +135,8 @@ public static class ModelCompiler
                     (int[] thresholds, bool[] invert) = Fold(conv.OutChannels, conv.Norm, conv.Activation, min, max);
                     int taps = conv.KernelHeight * conv.KernelWidth;
                     uint[] weights = bytes
-                        ? BitPacking.PackRows(conv.OutChannels, 1, conv.TapCount, (o, _, b) => conv.BinaryWeight(o, b / conv.InChannels / conv.KernelWidth, b / conv.InChannels % conv.KernelWidth, b % conv.InChannels) > 0, invert)
-                        : BitPacking.PackRows(conv.OutChannels, taps, conv.InChannels, (o, t, c) => conv.BinaryWeight(o, t / conv.KernelWidth, t % conv.KernelWidth, c) > 0, invert);
+                        ? BitPacking.PackRows(conv.OutChannels, 1, conv.TapCount, (o, _, b) => conv.Weight(o, b / conv.InChannels / conv.KernelWidth, b / conv.InChannels % conv.KernelWidth, b % conv.InChannels) > 0, invert)
+                        : BitPacking.PackRows(conv.OutChannels, taps, conv.InChannels, (o, t, c) => conv.Weight(o, t / conv.KernelWidth, t % conv.KernelWidth, c) > 0, invert);
                     WindowSpec window = new(conv.KernelHeight, conv.KernelWidth, conv.StrideY, conv.StrideX, conv.PadTop, conv.PadLeft, conv.PadBottom, conv.PadRight, conv.PadValue);
                     return new CompiledLayer(kind, input, output, window, weights, bytes ? 1 : taps, bytes ? conv.TapCount : conv.InChannels, null, thresholds, null, null, 0, 0, 0);
                 }

@@ -319,9 +319,10 @@ public static class KeywordSpotting
     public static ConvNetOptions Options(int seed = 1) => new()
     {
         InputShape = InputShape(DefaultFrontEndConfig()),
-        Blocks = [new ConvBlock(32, Kernel: 3, Pool: 2), new ConvBlock(64, PadValue: 1, Pool: 2), new ConvBlock(64, PadValue: 1, Pool: 2)],
+        Blocks = [new ConvBlock(64, Kernel: 3, Pool: 2), new ConvBlock(64, PadValue: 1, Pool: 2), new ConvBlock(64, PadValue: 1, Pool: 2)],
         DenseSizes = [128],
         FullPrecisionHead = true,
+        Int8FirstLayerWeights = true,
         Epochs = 16,
         BatchSize = 64,
         LearningRate = 0.005f,
@@ -334,8 +335,8 @@ public static class KeywordSpotting
 
     /// <summary>
     /// A short name of a conv-net configuration for reports: input, then per block c (8-bit input) or bc (binary)
-    /// KxK×channels with /stride and -pN pooling, dense widths, the head and the class count
-    /// (e.g. 49x40-c3x32-p2-bc3x64-p2-128-h12).
+    /// KxK×channels (w8: int8 weights) with /stride and -pN pooling, dense widths, the head and the class count
+    /// (e.g. 49x40-c3x64w8-p2-bc3x64-p2-128-h12).
     /// </summary>
     public static string Architecture(ConvNetOptions options, int classes)
     {
@@ -344,7 +345,8 @@ public static class KeywordSpotting
         for (int b = 0; b < options.Blocks.Count; b++)
         {
             ConvBlock block = options.Blocks[b];
-            parts.Add($"{(b == 0 ? "c" : "bc")}{block.Kernel}x{block.Channels}{(block.Stride > 1 ? $"s{block.Stride}" : string.Empty)}");
+            string weights = b == 0 && options.Int8FirstLayerWeights ? "w8" : string.Empty;
+            parts.Add($"{(b == 0 ? "c" : "bc")}{block.Kernel}x{block.Channels}{weights}{(block.Stride > 1 ? $"s{block.Stride}" : string.Empty)}");
             if (block.Pool > 1)
             {
                 parts.Add($"p{block.Pool}");

@@ -114,7 +114,7 @@ public static class FloatReference
                             for (int c = 0; c < layer.InChannels; c++)
                             {
                                 double value = inside ? x[(((iy * inShape.Width) + ix) * inShape.Channels) + c] : layer.PadValue;
-                                dot += layer.BinaryWeight(o, ky, kx, c) * value;
+                                dot += layer.Weight(o, ky, kx, c) * value;
                             }
                         }
                     }

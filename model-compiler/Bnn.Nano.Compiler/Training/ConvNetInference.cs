@@ -85,7 +85,7 @@ public static class ConvNetInference
         private readonly BnnNetwork network;
         private readonly TensorShape[] shapes;
         private readonly ConvNetGeometry[] geometry;
-        private readonly int[][] signs;
+        private readonly int[][] integerWeights;
         private readonly ulong[][] bits;
         private readonly int[][] sums;
         private readonly int[] wordsPerPixel;
@@ -96,7 +96,7 @@ public static class ConvNetInference
             shapes = network.Shapes();
             int count = network.Layers.Count;
             geometry = new ConvNetGeometry[count];
-            signs = new int[count][];
+            integerWeights = new int[count][];
             bits = new ulong[count][];
             sums = new int[count][];
             wordsPerPixel = new int[count];
@@ -116,11 +116,11 @@ public static class ConvNetInference
                         }
 
                         geometry[l] = new ConvNetGeometry(input.Height, input.Width, input.Channels, conv.KernelHeight, conv.KernelWidth, conv.StrideY, conv.PadTop, conv.PadLeft, conv.PadBottom, conv.PadRight, shapes[l + 1].Height, shapes[l + 1].Width);
-                        Prepare(l, conv.OutChannels, conv.Weights);
+                        Prepare(l, conv.OutChannels, conv.Weights.Length, conv.Weight);
                         break;
                     case DenseLayer dense:
                         geometry[l] = ConvNetGeometry.Vector(dense.Inputs);
-                        Prepare(l, dense.Outputs, dense.Weights);
+                        Prepare(l, dense.Outputs, dense.Weights.Length, i => dense.Weights[i] >= 0f ? 1 : -1);
                         break;
                 }
             }
@@ -137,14 +137,15 @@ public static class ConvNetInference
 
         public int Classes { get; }
 
-        private void Prepare(int l, int outputs, float[] weights)
+        /// <summary>The integer weights of layer l (signs, or an 8-bit first conv's int8 values) and, after the first layer, their bit form.</summary>
+        private void Prepare(int l, int outputs, int count, Func<int, int> weight)
         {
             ConvNetGeometry g = geometry[l];
             MostTaps = Math.Max(MostTaps, g.Taps);
-            signs[l] = new int[weights.Length];
-            for (int i = 0; i < weights.Length; i++)
+            integerWeights[l] = new int[count];
+            for (int i = 0; i < count; i++)
             {
-                signs[l][i] = weights[i] >= 0f ? 1 : -1;
+                integerWeights[l][i] = weight(i);
             }
 
             if (l == 0)
@@ -162,7 +163,7 @@ public static class ConvNetInference
                 int sum = 0;
                 for (int c = 0; c < g.InC; c++)
                 {
-                    int w = signs[l][(group * g.InC) + c];
+                    int w = integerWeights[l][(group * g.InC) + c];
                     sum += w;
                     if (w > 0)
                     {
@@ -234,7 +235,7 @@ public static class ConvNetInference
             return FloatReference.ArgMax(state.Scores);
         }
 
-        /// <summary>Dot products of a dense layer; hidden: signs into <paramref name="next"/>, last: scores.</summary>
+        /// <summary>Dot products of a dense layer; hidden: integerWeights into <paramref name="next"/>, last: scores.</summary>
         private void Dense(int l, DenseLayer dense, int[] x, State state, int[]? next)
         {
             int n = dense.Inputs;
@@ -244,7 +245,7 @@ public static class ConvNetInference
                 if (l == 0)
                 {
                     dot = 0;
-                    int[] row = signs[l];
+                    int[] row = integerWeights[l];
                     for (int i = 0; i < n; i++)
                     {
                         dot += row[(o * n) + i] * x[i];
@@ -313,7 +314,7 @@ public static class ConvNetInference
                         int dot = 0;
                         if (l == 0)
                         {
-                            int[] row = signs[l];
+                            int[] row = integerWeights[l];
                             for (int t = 0; t < taps; t++)
                             {
                                 int wAt = ((o * taps) + t) * channels;

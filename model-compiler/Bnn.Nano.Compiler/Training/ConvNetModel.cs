@@ -25,19 +25,19 @@ internal sealed class ConvNetModel : IMiniBatchModel
             ConvBlock block = options.Blocks[b];
             var geometry = ConvNetGeometry.Create(shape.Height, shape.Width, shape.Channels, block.Kernel, block.Stride, block.Padding);
             int padValue = b == 0 || !binarized ? 0 : block.PadValue;
-            var stage = new ConvNetStage(geometry, block.Channels, block.Pool, padValue, b == 0, ConvNetRole.Hidden, binarized, options.UseScalingFactors, options.FloatActivation, capacity, workers.Count, random);
+            var stage = new ConvNetStage(geometry, block.Channels, block.Pool, padValue, b == 0, ConvNetRole.Hidden, binarized, options.Int8FirstLayerWeights, options.UseScalingFactors, options.FloatActivation, capacity, workers.Count, random);
             stages.Add(stage);
             shape = new TensorShape(stage.PoolH, stage.PoolW, stage.Out);
         }
 
         foreach (int width in options.DenseSizes)
         {
-            stages.Add(new ConvNetStage(ConvNetGeometry.Vector(shape.Count), width, 1, 0, false, ConvNetRole.Hidden, binarized, options.UseScalingFactors, options.FloatActivation, capacity, workers.Count, random));
+            stages.Add(new ConvNetStage(ConvNetGeometry.Vector(shape.Count), width, 1, 0, false, ConvNetRole.Hidden, binarized, false, options.UseScalingFactors, options.FloatActivation, capacity, workers.Count, random));
             shape = TensorShape.Vector(width);
         }
 
         ConvNetRole role = options.FullPrecisionHead ? ConvNetRole.Head : ConvNetRole.Scores;
-        stages.Add(new ConvNetStage(ConvNetGeometry.Vector(shape.Count), classes, 1, 0, false, role, binarized, options.UseScalingFactors, options.FloatActivation, capacity, workers.Count, random));
+        stages.Add(new ConvNetStage(ConvNetGeometry.Vector(shape.Count), classes, 1, 0, false, role, binarized, false, options.UseScalingFactors, options.FloatActivation, capacity, workers.Count, random));
         Stages = [.. stages];
     }
 
@@ -240,13 +240,25 @@ internal sealed class ConvNetModel : IMiniBatchModel
             var norm = new BatchNorm((float[])stage.Gamma!.Clone(), (float[])stage.Beta!.Clone(), (float[])stage.RunMean!.Clone(), (float[])stage.RunVar!.Clone(), options.Epsilon);
             float[] weights = (float[])stage.Latent.Clone();
             float[]? alpha = (float[]?)stage.Alpha?.Clone();
+            if (stage.Int8Weights)
+            {
+                // The integers the training forward used (W = value · step), with the step as α.
+                int k = g.K;
+                for (int i = 0; i < weights.Length; i++)
+                {
+                    weights[i] = stage.Int8Value(i, stage.Int8Scale![i / k]);
+                }
+
+                alpha = (float[])stage.Int8Scale!.Clone();
+            }
+
             if (g.IsVector)
             {
                 layers.Add(new DenseLayer(g.InC, stage.Out, weights, norm, alpha));
             }
             else
             {
-                layers.Add(new Conv2dLayer(g.InC, stage.Out, g.Kh, g.Kw, g.Stride, g.Stride, g.PadTop, g.PadLeft, g.PadBottom, g.PadRight, stage.PadValue, weights, norm, alpha));
+                layers.Add(new Conv2dLayer(g.InC, stage.Out, g.Kh, g.Kw, g.Stride, g.Stride, g.PadTop, g.PadLeft, g.PadBottom, g.PadRight, stage.PadValue, weights, norm, alpha, stage.Int8Weights));
             }
 
             if (stage.Pool > 1)

@@ -61,6 +61,14 @@ public sealed record ConvNetOptions : CommonTrainingOptions
     public bool FullPrecisionHead { get; init; }
 
     /// <summary>
+    /// True: the first convolution (which reads the 8-bit input) has int8 weights instead of binary ones (runtime kind
+    /// Int8WeightConv2d): trained with per-channel fake quantisation (<c>round(w / s) · s</c>, s = max |w| / 127, the
+    /// gradient straight through), exported as the integers with s as α. Costs one byte per weight instead of one bit
+    /// (a 3×3×1×64 first layer: 576 bytes) and lets the first layer see the spectrum's shape, which ±1 weights blur.
+    /// </summary>
+    public bool Int8FirstLayerWeights { get; init; }
+
+    /// <summary>
     /// True: every binary layer carries XNOR-Net scaling factors α_o = mean |latent weight| of its row, recomputed from
     /// the latent weights at every step (held constant in the backward pass) and stored in the returned network.
     /// Batch norm follows every layer, so α changes only the scale batch norm sees; it is offered for completeness.

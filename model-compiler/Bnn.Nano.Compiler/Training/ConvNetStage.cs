@@ -58,7 +58,7 @@ internal sealed class ConvNetStage
     private readonly float[] sumDy;
     private readonly float[] sumDyXhat;
 
-    public ConvNetStage(ConvNetGeometry geometry, int outChannels, int pool, int padValue, bool first, ConvNetRole role, bool binary, bool scaling, FloatActivation activation, int capacity, int workers, Random random)
+    public ConvNetStage(ConvNetGeometry geometry, int outChannels, int pool, int padValue, bool first, ConvNetRole role, bool binary, bool int8Weights, bool scaling, FloatActivation activation, int capacity, int workers, Random random)
     {
         G = geometry;
         Out = outChannels;
@@ -70,7 +70,8 @@ internal sealed class ConvNetStage
         Role = role;
         Binary = binary && role != ConvNetRole.Head;
         UseBits = Binary && !first;
-        Scaling = scaling && Binary;
+        Int8Weights = int8Weights && Binary && first;
+        Scaling = scaling && Binary && !Int8Weights;
         Activation = activation;
         Capacity = capacity;
         OutCount = PoolH * PoolW * Out;
@@ -97,6 +98,7 @@ internal sealed class ConvNetStage
         }
 
         Alpha = Scaling ? new float[Out] : null;
+        Int8Scale = Int8Weights ? new float[Out] : null;
         GW = new float[Latent.Length];
         // Vectorise the weight gradient across whichever dimension fills 16-float panels (the same sums either way).
         GWt = (k % 16 != 0 && Out % 16 == 0) || (k < 16 && k < Out) ? new float[Latent.Length] : null;
@@ -183,6 +185,16 @@ internal sealed class ConvNetStage
     /// <summary>Binary weights over ±1 inputs: forward by XNOR-popcount.</summary>
     public bool UseBits { get; }
 
+    /// <summary>
+    /// First layer of a binary net with int8 weights: per output channel, s = max |latent| / 127 and effective weights
+    /// round(latent / s) · s (fake quantisation; the gradient passes straight through to the latent weights); the
+    /// activation is still sign.
+    /// </summary>
+    public bool Int8Weights { get; }
+
+    /// <summary>Per output channel, the step s of <see cref="Int8Weights"/> (weights are integers times s), else null.</summary>
+    public float[]? Int8Scale { get; }
+
     public bool Scaling { get; }
 
     public FloatActivation Activation { get; }
@@ -197,7 +209,7 @@ internal sealed class ConvNetStage
     /// <summary>The trained parameters: latent weights [o][ky][kx][c] (binary layers) or the real weights.</summary>
     public float[] Latent { get; }
 
-    /// <summary>Effective weights: sign(latent) for binary layers, else the latent weights themselves.</summary>
+    /// <summary>Effective weights: sign(latent) for binary layers (int8 steps for <see cref="Int8Weights"/>), else the latent weights themselves.</summary>
     public float[] W { get; }
 
     /// <summary>W transposed (K × Out), the B operand of the forward GEMM.</summary>
@@ -271,6 +283,22 @@ internal sealed class ConvNetStage
     /// <summary>Activations (hidden layers).</summary>
     public float[]? A { get; }
 
+    /// <summary>The int8 value −127..127 of latent weight <paramref name="index"/> for a row whose step is <paramref name="step"/>.</summary>
+    public float Int8Value(int index, float step) => Math.Clamp(MathF.Round(Latent[index] / step), -127f, 127f);
+
+    /// <summary>max |latent| / 127 of output channel o (1 for an all-zero row, whose weights are then all 0).</summary>
+    private float Int8Step(int o)
+    {
+        int k = G.K;
+        float largest = 0f;
+        for (int i = o * k; i < (o + 1) * k; i++)
+        {
+            largest = Math.Max(largest, Math.Abs(Latent[i]));
+        }
+
+        return largest > 0f ? largest / 127f : 1f;
+    }
+
     /// <summary>Gradient of the loss with respect to <see cref="A"/> (or to the logits).</summary>
     public float[] DA { get; }
 
@@ -284,7 +312,19 @@ internal sealed class ConvNetStage
     public void SyncWeights()
     {
         int k = G.K;
-        if (Binary)
+        if (Int8Weights)
+        {
+            for (int o = 0; o < Out; o++)
+            {
+                float step = Int8Step(o);
+                Int8Scale![o] = step;
+                for (int i = o * k; i < (o + 1) * k; i++)
+                {
+                    W[i] = Int8Value(i, step) * step;
+                }
+            }
+        }
+        else if (Binary)
         {
             for (int i = 0; i < Latent.Length; i++)
             {

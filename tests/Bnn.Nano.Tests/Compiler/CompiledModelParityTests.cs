@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Bnn.Nano.Compiler.Data;
 using Bnn.Nano.Compiler.Emit;
 using Bnn.Nano.Compiler.Ir;
@@ -43,6 +44,44 @@ public class CompiledModelParityTests
         BnnNetwork network = RandomNetworks.CreateConv(seed, new TensorShape(height, width, channels), signed, 4);
         Dataset data = RandomNetworks.Inputs(seed + 100, 120, height * width * channels, signed, 4);
         AssertAgreement(network, data);
+    }
+
+    [Theory]
+    [InlineData(21, 8, 8, 1, true)]
+    [InlineData(22, 9, 7, 3, false)]
+    [InlineData(23, 1, 40, 5, true)]
+    [InlineData(24, 12, 10, 2, false)]
+    [InlineData(25, 6, 5, 33, true)]
+    [InlineData(26, 10, 10, 4, false)]
+    public void conv_nets_with_an_int8_weight_first_layer_match_float_reference_on_every_class_and_hidden_bit(int seed, int height, int width, int channels, bool signed)
+    {
+        BnnNetwork network = RandomNetworks.CreateConv(seed, new TensorShape(height, width, channels), signed, 4, int8FirstLayer: true);
+        Assert.Equal(LayerKind.Int8WeightConv2d, ModelCompiler.Compile(network).Layers[0].Kind);
+        Dataset data = RandomNetworks.Inputs(seed + 100, 120, height * width * channels, signed, 4);
+        AssertAgreement(network, data);
+    }
+
+    [Fact]
+    public void int8_weights_are_integers_in_range_survive_the_network_file_and_only_lead_the_network()
+    {
+        BatchNorm norm = BatchNorm.Identity(2);
+        float[] good = [127, -127, 0, 5, 1, -1, 2, 3];
+        Assert.Equal(-127, new Conv2dLayer(1, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0, good, norm, int8Weights: true).Weight(0, 0, 1, 0));
+        Assert.Equal(1, new Conv2dLayer(1, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0, good, norm).Weight(0, 0, 0, 0));
+        Assert.Contains("not an integer in -127..127", Assert.Throws<ArgumentException>(() => new Conv2dLayer(1, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0, [128, 0, 0, 0, 0, 0, 0, 0], norm, int8Weights: true)).Message, StringComparison.Ordinal);
+        Assert.Contains("not an integer in -127..127", Assert.Throws<ArgumentException>(() => new Conv2dLayer(1, 2, 2, 2, 1, 1, 0, 0, 0, 0, 0, [0.5f, 0, 0, 0, 0, 0, 0, 0], norm, int8Weights: true)).Message, StringComparison.Ordinal);
+
+        BnnNetwork network = RandomNetworks.CreateConv(31, new TensorShape(6, 6, 2), true, 3, int8FirstLayer: true);
+        string saved = NetworkFile.Serialize(network);
+        BnnNetwork loaded = NetworkFile.Deserialize(saved);
+        Assert.True(((Conv2dLayer)loaded.Layers[0]).Int8Weights);
+        Assert.Equal(saved, NetworkFile.Serialize(loaded));
+        Assert.DoesNotContain("Int8Weights", NetworkFile.Serialize(RandomNetworks.CreateConv(2, new TensorShape(6, 6, 2), true, 3)), StringComparison.Ordinal);
+
+        // After another layer, int8 weights have no runtime kind: refused with the layer named.
+        var first = (Conv2dLayer)network.Layers[0];
+        BnnNetwork second = new(network.InputShape, network.InputSigned, [new InputThresholdLayer(new int[2]), first, .. network.Layers.Skip(1)], network.ClassNames);
+        Assert.Contains("layer 1 (Conv2d", Assert.Throws<ArgumentException>(() => ModelCompiler.Compile(second)).Message, StringComparison.Ordinal);
     }
 
     /// <summary>Checks class and hidden-bit agreement on every sample; returns the number of samples checked.</summary>

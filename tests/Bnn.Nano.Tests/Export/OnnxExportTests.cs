@@ -60,12 +60,12 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     {
         HashSet<string> seen = [];
         int samples = 0;
-        for (int seed = 1; seed <= 24; seed++)
+        for (int seed = 1; seed <= 30; seed++)
         {
             Random random = new(seed * 7919);
             TensorShape shape = new(random.Next(1, 11), random.Next(3, 13), random.Next(1, 6) == 1 ? 33 : random.Next(1, 6));
             bool signed = seed % 2 == 0;
-            BnnNetwork network = RandomNetworks.CreateConv(seed, shape, signed, 4);
+            BnnNetwork network = RandomNetworks.CreateConv(seed, shape, signed, 4, int8FirstLayer: seed > 24);
             Dataset data = RandomNetworks.Inputs(seed + 100, 60, shape.Count, signed, 4);
             samples += AssertOracleAgrees(network, data).Samples;
             Cover(network, seen);
@@ -73,11 +73,11 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
 
         string[] required =
         [
-            "InputThreshold", "Int8Conv2d pad 0", "BinaryConv2d pad -1", "BinaryConv2d pad 0", "BinaryConv2d pad 1",
+            "InputThreshold", "Int8Conv2d pad 0", "Int8WeightConv2d pad 0", "BinaryConv2d pad -1", "BinaryConv2d pad 0", "BinaryConv2d pad 1",
             "MaxPool2d", "Int8Head", "BinaryDenseScores", "negative BN scale", "zero BN scale", "alpha", "signed", "unsigned",
         ];
         Assert.Empty(required.Except(seen));
-        output.WriteLine($"24 conv nets, {samples} samples, 100% class and score agreement; covered: {string.Join(", ", seen.Order(StringComparer.Ordinal))}");
+        output.WriteLine($"30 conv nets, {samples} samples, 100% class and score agreement; covered: {string.Join(", ", seen.Order(StringComparer.Ordinal))}");
     }
 
     /// <summary>
@@ -263,7 +263,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
                     bool padded = conv.PadTop + conv.PadLeft + conv.PadBottom + conv.PadRight > 0;
                     if (padded)
                     {
-                        seen.Add($"{(l == 0 ? "Int8Conv2d" : "BinaryConv2d")} pad {conv.PadValue}");
+                        seen.Add($"{(l > 0 ? "BinaryConv2d" : conv.Int8Weights ? "Int8WeightConv2d" : "Int8Conv2d")} pad {conv.PadValue}");
                     }
 
                     (norm, alpha) = (conv.Norm, conv.Alpha);

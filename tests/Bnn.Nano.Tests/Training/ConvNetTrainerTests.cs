@@ -71,7 +71,7 @@ public class ConvNetTrainerTests
         var geometry = ConvNetGeometry.Create(5, 6, 3, kernel, stride, padding);
         var workers = new ConvNetWorkers(2);
         const int Rows = 2;
-        var stage = new ConvNetStage(geometry, 4, 0, padValue, false, ConvNetRole.Hidden, false, false, FloatActivation.HardTanh, Rows, workers.Count, random);
+        var stage = new ConvNetStage(geometry, 4, 0, padValue, false, ConvNetRole.Hidden, false, false, false, FloatActivation.HardTanh, Rows, workers.Count, random);
         float[] x = Random(random, Rows * geometry.InCount, 1.0);
         float[] r = Random(random, Rows * geometry.Positions * stage.Out, 1.0);
         float[] dx = new float[x.Length];
@@ -181,10 +181,12 @@ public class ConvNetTrainerTests
     }
 
     [Theory]
-    [InlineData(false, false, 1, ConvPadding.Same, 0.62)]
-    [InlineData(true, true, -1, ConvPadding.Same, 0.62)]
-    [InlineData(false, false, 0, ConvPadding.Valid, 0.62)]
-    public void short_fashion_training_compiles_to_a_blob_that_agrees_with_the_float_reference(bool head, bool scaling, int padValue, ConvPadding padding, double floor)
+    [InlineData(false, false, 1, ConvPadding.Same, false, 0.62)]
+    [InlineData(true, true, -1, ConvPadding.Same, false, 0.62)]
+    [InlineData(false, false, 0, ConvPadding.Valid, false, 0.62)]
+    [InlineData(true, true, 1, ConvPadding.Same, true, 0.62)]
+    [InlineData(false, false, 0, ConvPadding.Valid, true, 0.62)]
+    public void short_fashion_training_compiles_to_a_blob_that_agrees_with_the_float_reference(bool head, bool scaling, int padValue, ConvPadding padding, bool int8FirstLayer, double floor)
     {
         (Dataset train, Dataset test) = s_fashion.Value;
         ConvNetOptions options = Tiny(seed: 1) with
@@ -192,8 +194,18 @@ public class ConvNetTrainerTests
             Blocks = [new ConvBlock(8, Padding: padding, Pool: 2), new ConvBlock(16, Padding: padding, PadValue: padValue, Pool: 2)],
             FullPrecisionHead = head,
             UseScalingFactors = scaling,
+            Int8FirstLayerWeights = int8FirstLayer,
         };
         BnnNetwork network = ConvNetTrainer.Train(train, options);
+        var first = (Conv2dLayer)network.Layers[0];
+        Assert.Equal(int8FirstLayer, first.Int8Weights);
+        if (int8FirstLayer)
+        {
+            // Integers −127..127 with the per-channel step as α; every row uses the full range (its largest |w| is 127).
+            Assert.All(first.Weights, w => Assert.True(w == MathF.Round(w) && Math.Abs(w) <= 127f, $"weight {w}"));
+            Assert.All(Enumerable.Range(0, first.OutChannels), o => Assert.Equal(127f, first.Weights.Skip(o * first.TapCount).Take(first.TapCount).Max(Math.Abs)));
+            Assert.NotNull(first.Alpha);
+        }
 
         int[] fast = ConvNetTrainer.Predict(network, test);
         for (int s = 0; s < test.Count; s++)
