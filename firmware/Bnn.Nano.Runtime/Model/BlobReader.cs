@@ -306,6 +306,7 @@ namespace Bnn.Nano.Runtime.Model
                 values[i] = (sbyte)blob[at + i];
             }
 
+            CheckZero(blob, at + n, length - n, what + " padding");
             return values;
         }
 

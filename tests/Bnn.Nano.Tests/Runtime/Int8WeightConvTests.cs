@@ -271,6 +271,13 @@ public class Int8WeightConvTests
             Assert.Contains("layer 0 (Int8WeightConv2d): int8 weights hold " + (padded + delta) + " bytes, expected " + padded, e.Message, StringComparison.Ordinal);
         }
 
+        // A non-zero padding byte after the last weight, CRC resealed.
+        Assert.True(padded > m.ConvWeights.Length, "the test model's weights must end in padding");
+        byte[] dirty = (byte[])blob.Clone();
+        dirty[BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(record0 + BlobFormat.WeightsAt)) + padded - 1] = 1;
+        Reseal(dirty);
+        Assert.Contains("int8 weights padding byte", Assert.Throws<BnnException>(() => BlobReader.Load(dirty)).Message, StringComparison.Ordinal);
+
         // A flipped weight byte without a new CRC; and a pad value of +1 behind a valid CRC.
         byte[] flipped = (byte[])blob.Clone();
         flipped[BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(record0 + BlobFormat.WeightsAt)) + 5] ^= 0x10;
