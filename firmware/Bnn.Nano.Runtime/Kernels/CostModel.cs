@@ -30,18 +30,18 @@ namespace Bnn.Nano.Runtime.Kernels
 
         /// <summary>
         /// Int8WeightConv2d: <see cref="Int8WeightConv2dKernels.Im2ColMac"/> gathers the window once per output pixel
-        /// (~17 IL per value plus ~53 per kernel row, shared by all output channels) and then spends ~14 IL per value
-        /// and output channel (its 4-value loop: 57 IL); <see cref="Int8WeightConv2dKernels.Reference"/> spends ~46 per
-        /// value and output channel plus its tap loops. Measured per output pixel with the exact IL counter
-        /// (tests/Bnn.Nano.Tests/Cost/Int8WeightConv2dCostTests.cs, ThresholdPack included): 1×1 kernel, 1 input
-        /// channel, 1 output channel: Reference 217, Im2ColMac 229; 2 input channels: 263 vs 268; 3: 309 vs 307;
-        /// 2 output channels: 369 vs 295; 64 output channels: 9,793 vs 4,387; a 5×5×1 kernel, 1 output channel (10×10
-        /// input, pad 2): 81.8 vs 47.6 IL per MAC. The gather pays except for a single output channel over a window of at most
-        /// 2 values, where it loses ≤ 12 IL per pixel.
+        /// (<see cref="WindowGather"/>: a call, ~17 IL per value and ~53 per kernel row, shared by all output channels)
+        /// and then spends ~14 IL per value and output channel (its 4-value loop: 57 IL);
+        /// <see cref="Int8WeightConv2dKernels.Reference"/> spends ~46 per value and output channel plus its tap loops.
+        /// Measured with the exact IL counter (tests/Bnn.Nano.Tests/Cost/Int8WeightConv2dCostTests.cs, ThresholdPack
+        /// included), per output pixel of a 1×1 kernel with one output channel: 1 input channel Reference 219,
+        /// Im2ColMac 261; 2: 267 vs 300; 3: 314 vs 339; 4: 363 vs 350; with 2 output channels over 1 value: 370 vs 325;
+        /// per MAC, 3×3×3 → 32 channels: 54.4 vs 17.5. The gather pays except for a single output channel over a
+        /// window of at most 3 values.
         /// </summary>
         public static bool Int8WeightConvIm2ColPays(int windowValues, int outChannels)
         {
-            return outChannels >= 2 || windowValues >= 3;
+            return outChannels >= 2 || windowValues >= 4;
         }
 
         /// <summary>

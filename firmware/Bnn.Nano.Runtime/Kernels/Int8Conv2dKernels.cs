@@ -102,8 +102,6 @@ namespace Bnn.Nano.Runtime.Kernels
         public static void Im2ColPartialSumTable(byte[] input, bool signedInput, ConvGeometry g, ulong[] weights, int[] thresholds, int[] dots, ulong[] output, int outputOffset, short[] scratch)
         {
             RequireZeroPadding(g);
-            int inHeight = g.InHeight;
-            int inWidth = g.InWidth;
             int channels = g.InChannels;
             int outChannels = g.OutChannels;
             int kernelHeight = g.KernelHeight;
@@ -121,8 +119,6 @@ namespace Bnn.Nano.Runtime.Kernels
             int tailGroups = groups & 15;
             int patchStart = groups << 4;
             int patchEnd = patchStart + (groups << 2);
-            int tapRowValues = kernelWidth * channels;
-            int rowStride = inWidth * channels;
             short[] table = scratch;
 
             // Patch values past the window stay 0 for the whole call (the last group's missing inputs).
@@ -138,48 +134,7 @@ namespace Bnn.Nano.Runtime.Kernels
                 int ix0 = -g.PadLeft;
                 for (int ox = 0; ox < outWidth; ox++)
                 {
-                    // Gather: one pass per kernel row; values outside the input are 0.
-                    int kx0 = ix0 < 0 ? -ix0 : 0;
-                    int kx1 = inWidth - ix0 < kernelWidth ? inWidth - ix0 : kernelWidth;
-                    int to = patchStart;
-                    for (int ky = 0; ky < kernelHeight; ky++)
-                    {
-                        int iy = iy0 + ky;
-                        int rowEnd = to + tapRowValues;
-                        int validFrom = to + (kx0 * channels);
-                        int validTo = to + (kx1 * channels);
-                        if (iy < 0 || iy >= inHeight)
-                        {
-                            validFrom = rowEnd;
-                            validTo = rowEnd;
-                        }
-
-                        while (to < validFrom)
-                        {
-                            table[to++] = 0;
-                        }
-
-                        int from = (iy * rowStride) + ((ix0 + kx0) * channels);
-                        if (signedInput)
-                        {
-                            while (to < validTo)
-                            {
-                                table[to++] = (sbyte)input[from++];
-                            }
-                        }
-                        else
-                        {
-                            while (to < validTo)
-                            {
-                                table[to++] = input[from++];
-                            }
-                        }
-
-                        while (to < rowEnd)
-                        {
-                            table[to++] = 0;
-                        }
-                    }
+                    WindowGather.Gather(input, signedInput, g, iy0, ix0, table, patchStart);
 
                     // Build: the 16 signed sums of each group of 4 window values.
                     int t = 0;

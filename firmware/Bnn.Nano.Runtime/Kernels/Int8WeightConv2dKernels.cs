@@ -63,14 +63,14 @@ namespace Bnn.Nano.Runtime.Kernels
             }
         }
 
-        /// <summary>Scratch entries <see cref="Im2ColMac"/> needs: one int per window value, KernelHeight * KernelWidth * InChannels.</summary>
+        /// <summary>Scratch entries <see cref="Im2ColMac"/> needs: one short per window value, KernelHeight * KernelWidth * InChannels.</summary>
         public static int ScratchLength(ConvGeometry g)
         {
             return g.KernelHeight * g.KernelWidth * g.InChannels;
         }
 
         /// <summary>
-        /// im2col + multiply-accumulate. Per output pixel the window's n values are gathered once into an int patch
+        /// im2col + multiply-accumulate. Per output pixel the window's n values are gathered once into a short patch (<see cref="WindowGather"/>)
         /// (signed already, 0 on taps outside the input); then each output channel runs one tight loop over its weight
         /// row and the patch, unrolled by 4 (a tail loop takes the last n mod 4 values).
         /// <para>
@@ -83,11 +83,9 @@ namespace Bnn.Nano.Runtime.Kernels
         /// </para>
         /// Scratch: <paramref name="patch"/> of at least <see cref="ScratchLength"/> entries.
         /// </summary>
-        public static void Im2ColMac(byte[] input, bool signedInput, ConvGeometry g, sbyte[] weights, int[] thresholds, int[] dots, ulong[] output, int outputOffset, int[] patch)
+        public static void Im2ColMac(byte[] input, bool signedInput, ConvGeometry g, sbyte[] weights, int[] thresholds, int[] dots, ulong[] output, int outputOffset, short[] patch)
         {
             RequireZeroPadding(g);
-            int inHeight = g.InHeight;
-            int inWidth = g.InWidth;
             int channels = g.InChannels;
             int outChannels = g.OutChannels;
             int kernelHeight = g.KernelHeight;
@@ -100,8 +98,6 @@ namespace Bnn.Nano.Runtime.Kernels
 
             int windowValues = kernelHeight * kernelWidth * channels;
             int quadEnd = windowValues & ~3;
-            int tapRowValues = kernelWidth * channels;
-            int rowStride = inWidth * channels;
 
             int outPixel = outputOffset;
             for (int oy = 0; oy < outHeight; oy++)
@@ -110,48 +106,7 @@ namespace Bnn.Nano.Runtime.Kernels
                 int ix0 = -g.PadLeft;
                 for (int ox = 0; ox < outWidth; ox++)
                 {
-                    // Gather: one pass per kernel row; values outside the input are 0.
-                    int kx0 = ix0 < 0 ? -ix0 : 0;
-                    int kx1 = inWidth - ix0 < kernelWidth ? inWidth - ix0 : kernelWidth;
-                    int to = 0;
-                    for (int ky = 0; ky < kernelHeight; ky++)
-                    {
-                        int iy = iy0 + ky;
-                        int rowEnd = to + tapRowValues;
-                        int validFrom = to + (kx0 * channels);
-                        int validTo = to + (kx1 * channels);
-                        if (iy < 0 || iy >= inHeight)
-                        {
-                            validFrom = rowEnd;
-                            validTo = rowEnd;
-                        }
-
-                        while (to < validFrom)
-                        {
-                            patch[to++] = 0;
-                        }
-
-                        int from = (iy * rowStride) + ((ix0 + kx0) * channels);
-                        if (signedInput)
-                        {
-                            while (to < validTo)
-                            {
-                                patch[to++] = (sbyte)input[from++];
-                            }
-                        }
-                        else
-                        {
-                            while (to < validTo)
-                            {
-                                patch[to++] = input[from++];
-                            }
-                        }
-
-                        while (to < rowEnd)
-                        {
-                            patch[to++] = 0;
-                        }
-                    }
+                    WindowGather.Gather(input, signedInput, g, iy0, ix0, patch, 0);
 
                     // Multiply-accumulate: one pass over the patch per output channel.
                     int wi = 0;

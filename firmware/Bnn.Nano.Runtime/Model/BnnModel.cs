@@ -11,9 +11,9 @@ namespace Bnn.Nano.Runtime.Model
         private readonly Layer[] _layers;
         private readonly ulong[] _arena;
         private readonly int[] _dots;
-        private readonly short[] _partialSums;
+        /// <summary>Scratch of the 8-bit first layer's optimised kernel (partial-sum table or window patch); empty when it runs the reference.</summary>
+        private readonly short[] _firstLayerScratch;
         private readonly ulong[] _patch;
-        private readonly int[] _macPatch;
         private readonly int[] _scores;
 
         private readonly int[] _propertyKeys;
@@ -39,23 +39,22 @@ namespace Bnn.Nano.Runtime.Model
             }
 
             _dots = new int[maxChannels];
-            int partialSums = 0;
+            int firstLayerScratch = 0;
             int patch = 0;
-            int macPatch = 0;
             for (int i = 0; i < layers.Length; i++)
             {
                 Layer layer = layers[i];
                 if (layer.Kind == LayerKind.Int8Dense && CostModel.PartialSumTablePays(layer.OutChannels))
                 {
-                    partialSums = Int8BinaryDotKernels.TableLength(layer.Inputs);
+                    firstLayerScratch = Int8BinaryDotKernels.TableLength(layer.Inputs);
                 }
                 else if (layer.Kind == LayerKind.Int8Conv2d && CostModel.Int8ConvPartialSumTablePays(layer.OutChannels))
                 {
-                    partialSums = Int8Conv2dKernels.ScratchLength(layer.Geometry);
+                    firstLayerScratch = Int8Conv2dKernels.ScratchLength(layer.Geometry);
                 }
                 else if (layer.Kind == LayerKind.Int8WeightConv2d && CostModel.Int8WeightConvIm2ColPays(Int8WeightConv2dKernels.ScratchLength(layer.Geometry), layer.OutChannels))
                 {
-                    macPatch = Int8WeightConv2dKernels.ScratchLength(layer.Geometry);
+                    firstLayerScratch = Int8WeightConv2dKernels.ScratchLength(layer.Geometry);
                 }
                 else if (layer.Kind == LayerKind.BinaryConv2d && BinaryConv2dKernels.ScratchLength(layer.Geometry) > patch)
                 {
@@ -63,9 +62,8 @@ namespace Bnn.Nano.Runtime.Model
                 }
             }
 
-            _partialSums = new short[partialSums];
+            _firstLayerScratch = new short[firstLayerScratch];
             _patch = new ulong[patch];
-            _macPatch = new int[macPatch];
             _scores = new int[layers[layers.Length - 1].OutChannels];
         }
 
@@ -131,7 +129,7 @@ namespace Bnn.Nano.Runtime.Model
         /// <summary>Bytes of the activation arena and the per-inference scratch (dots, partial sums, conv patches, scores).</summary>
         public int WorkingBytes
         {
-            get { return (_arena.Length * 8) + (_dots.Length * 4) + (_partialSums.Length * 2) + (_patch.Length * 8) + (_macPatch.Length * 4) + (_scores.Length * 4); }
+            get { return (_arena.Length * 8) + (_dots.Length * 4) + (_firstLayerScratch.Length * 2) + (_patch.Length * 8) + (_scores.Length * 4); }
         }
 
         public int PropertyCount
@@ -196,9 +194,9 @@ namespace Bnn.Nano.Runtime.Model
                 switch (layer.Kind)
                 {
                     case LayerKind.Int8Dense:
-                        if (_partialSums.Length > 0)
+                        if (_firstLayerScratch.Length > 0)
                         {
-                            Int8BinaryDotKernels.PartialSumTable(input, InputSigned, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, _partialSums, dots);
+                            Int8BinaryDotKernels.PartialSumTable(input, InputSigned, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, _firstLayerScratch, dots);
                         }
                         else
                         {
@@ -211,9 +209,9 @@ namespace Bnn.Nano.Runtime.Model
                         InputThresholdKernels.Run(input, InputSigned, layer.InHeight * layer.InWidth, layer.InChannels, layer.Thresholds, arena, layer.OutputOffset);
                         break;
                     case LayerKind.Int8Conv2d:
-                        if (_partialSums.Length > 0)
+                        if (_firstLayerScratch.Length > 0)
                         {
-                            Int8Conv2dKernels.Im2ColPartialSumTable(input, InputSigned, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _partialSums);
+                            Int8Conv2dKernels.Im2ColPartialSumTable(input, InputSigned, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _firstLayerScratch);
                         }
                         else
                         {
@@ -223,9 +221,9 @@ namespace Bnn.Nano.Runtime.Model
                         break;
                     case LayerKind.Int8WeightConv2d:
                         // CostModel.Int8WeightConvIm2ColPays: Im2ColMac unless 1 output channel over a window of ≤ 2 values.
-                        if (_macPatch.Length > 0)
+                        if (_firstLayerScratch.Length > 0)
                         {
-                            Int8WeightConv2dKernels.Im2ColMac(input, InputSigned, layer.Geometry, layer.Int8Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _macPatch);
+                            Int8WeightConv2dKernels.Im2ColMac(input, InputSigned, layer.Geometry, layer.Int8Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _firstLayerScratch);
                         }
                         else
                         {

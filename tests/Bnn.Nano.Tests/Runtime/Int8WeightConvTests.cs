@@ -53,7 +53,7 @@ public class Int8WeightConvTests
                 int[] dots = new int[2];
                 if (optimised)
                 {
-                    Int8WeightConv2dKernels.Im2ColMac(input, signed, g, weights, thresholds, dots, output, 0, new int[Int8WeightConv2dKernels.ScratchLength(g)]);
+                    Int8WeightConv2dKernels.Im2ColMac(input, signed, g, weights, thresholds, dots, output, 0, new short[Int8WeightConv2dKernels.ScratchLength(g)]);
                 }
                 else
                 {
@@ -86,8 +86,8 @@ public class Int8WeightConvTests
                 ulong[] reference = new ulong[9];
                 ulong[] optimised = new ulong[9];
                 Int8WeightConv2dKernels.Reference(input, signed, g, weights, thresholds, new int[2], reference, 0);
-                int[] scratch = new int[Int8WeightConv2dKernels.ScratchLength(g)];
-                Array.Fill(scratch, 0x7BCD_1234);
+                short[] scratch = new short[Int8WeightConv2dKernels.ScratchLength(g)];
+                Array.Fill(scratch, (short)0x7BCD);
                 Int8WeightConv2dKernels.Im2ColMac(input, signed, g, weights, thresholds, new int[2], optimised, 0, scratch);
                 Assert.Equal(reference, optimised);
                 Assert.Equal(1UL, reference[4]);
@@ -104,7 +104,7 @@ public class Int8WeightConvTests
         ulong[] output = new ulong[16];
         BnnException e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Reference(input, false, g, weights, new int[2], new int[2], output, 0));
         Assert.Contains("padValue", e.Message, StringComparison.Ordinal);
-        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColMac(input, false, g, weights, new int[2], new int[2], output, 0, new int[27]));
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColMac(input, false, g, weights, new int[2], new int[2], output, 0, new short[27]));
         Assert.Contains("padValue", e.Message, StringComparison.Ordinal);
     }
 
@@ -180,9 +180,9 @@ public class Int8WeightConvTests
 
         // The kernel CostModel picks: Im2ColMac (and its int patch) unless 1 output channel over ≤ 2 window values.
         int window = Int8WeightConv2dKernels.ScratchLength(m.Geometry);
-        Assert.Equal(outChannels > 1 || window > 2, CostModel.Int8WeightConvIm2ColPays(window, outChannels));
+        Assert.Equal(outChannels > 1 || window > 3, CostModel.Int8WeightConvIm2ColPays(window, outChannels));
         int patch = CostModel.Int8WeightConvIm2ColPays(window, outChannels) ? window : 0;
-        Assert.Equal((m.ArenaWords * 8) + (Math.Max(outChannels, 4) * 4) + (patch * 4) + (m.Scales.Length * 4), model.WorkingBytes);
+        Assert.Equal((m.ArenaWords * 8) + (Math.Max(outChannels, 4) * 4) + (patch * 2) + (m.Scales.Length * 4), model.WorkingBytes);
 
         byte[][] inputs = new byte[16][];
         for (int i = 0; i < inputs.Length; i++)
@@ -424,10 +424,10 @@ public class Int8WeightConvTests
             Int8WeightConv2dKernels.Reference(input, signed, g, weights, thresholds, referenceDots, reference, outOffset);
             Assert.True(expected.AsSpan().SequenceEqual(reference), "Reference differs from the oracle at " + Describe(g) + " signed=" + signed);
 
-            int[] scratch = new int[Int8WeightConv2dKernels.ScratchLength(g) + random.Next(3)];
+            short[] scratch = new short[Int8WeightConv2dKernels.ScratchLength(g) + random.Next(3)];
             for (int i = 0; i < scratch.Length; i++)
             {
-                scratch[i] = random.Next(int.MinValue, int.MaxValue);
+                scratch[i] = (short)random.Next(short.MinValue, short.MaxValue + 1);
             }
 
             ulong[] optimised = new ulong[outLength];
