@@ -46,7 +46,7 @@ public sealed class KwsCommandTests : IDisposable
         (int code, string output) = BnncConsole.Run("kws-streams", "--seeds", "3,4", "--seconds", "20", "--tune");
         Assert.True(code == 0, output);
         Assert.Matches(@"│\s*3\s*│\s*\d+\s*│\s*\d+\s*│\s*\d+\s*│\s*\d+\s*│\s*[01]\.\d{3}\s*│", output);
-        Assert.Matches(@"node defaults \(average 3, threshold 0\.70, suppression 0\.7 s\): F1 [01]\.\d{3}", output);
+        Assert.Matches(@"node defaults \(average 2, threshold 0\.90, suppression 0\.7 s\): F1 [01]\.\d{3}", output);
         Assert.Contains("best detector settings", output, StringComparison.Ordinal);
         Assert.Equal(10, Regex.Matches(output, @"│\s*[1-6]\s*│\s*0\.\d\s*│\s*[01]\.\d\s*│").Count);
 

@@ -88,10 +88,10 @@ public sealed class KeywordStreamTests : IClassFixture<KeywordStreamTests.Stream
         _output.WriteLine($"{score}: precision {score.Precision:P1}, recall {score.Recall:P1}, F1 {score.F1:F3}");
         Assert.True(audio.Keywords.Count >= 15, $"the stream holds only {audio.Keywords.Count} keywords");
         Assert.True(audio.Words.Count > audio.Keywords.Count, "the stream holds no other words");
-        // Issue 4 asks for F1 ≥ 0.90; the current keyword model (76.1% on held-out voices) reaches 0.824 on this stream
-        // with the detector defaults chosen on six other streams (`bnnc kws-streams --seeds 21-26 --tune`, 0.849 there).
+        // Issue 4 asks for F1 ≥ 0.90; the current keyword model (80.0% on held-out voices) reaches 0.880 on this stream
+        // with the detector defaults chosen on six other streams (`bnnc kws-streams --seeds 21-26 --tune`, 0.918 there).
         // This bound guards what is measured; the gap to 0.90 is the model's, and stays open in issue 4.
-        Assert.True(score.F1 >= 0.80, $"detection F1 {score.F1:F3} (TP {score.TruePositives}, FP {score.FalsePositives}, FN {score.FalseNegatives})");
+        Assert.True(score.F1 >= 0.85, $"detection F1 {score.F1:F3} (TP {score.TruePositives}, FP {score.FalsePositives}, FN {score.FalseNegatives})");
     }
 
     [Fact]
