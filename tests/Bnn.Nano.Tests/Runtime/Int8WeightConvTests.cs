@@ -198,22 +198,7 @@ public class Int8WeightConvTests
             Assert.Equal(m.ReferenceConvBits(inputs[i]), bits);
         }
 
-        // Warm up past tiered JIT compilation, which may allocate on this thread; then measure.
-        int checksum = 0;
-        for (int i = 0; i < 2000; i++)
-        {
-            checksum += model.Run(inputs[i % inputs.Length]);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
-        {
-            checksum += model.Run(inputs[i % inputs.Length]);
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
-        Assert.True(checksum >= 0);
+        Assert.Equal(0, AllocationTests.BytesAllocatedBy1000Runs(model, inputs));
     }
 
     // ---------------------------------------------------------------- blob
