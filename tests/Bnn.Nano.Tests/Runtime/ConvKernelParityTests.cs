@@ -444,7 +444,7 @@ public class ConvKernelParityTests
             Array.Fill(reference, Sentinel);
             int[] referenceDots = new int[g.OutChannels + random.Next(2)];
             BinaryConv2dKernels.Reference(input, inOffset, g, weights, thresholds, referenceDots, reference, outOffset);
-            Assert.True(expected.AsSpan().SequenceEqual(reference), "Reference differs from the oracle at " + Describe(g));
+            Assert.True(expected.AsSpan().SequenceEqual(reference), "Reference differs from the oracle at " + RandomConvGeometry.Describe(g));
             AssertLastPixelDots(oracle, g, referenceDots, "Reference");
 
             ulong[] scratch = new ulong[BinaryConv2dKernels.ScratchLength(g) + random.Next(3)];
@@ -457,7 +457,7 @@ public class ConvKernelParityTests
             Array.Fill(optimised, Sentinel);
             int[] optimisedDots = new int[g.OutChannels];
             BinaryConv2dKernels.Im2ColHarleySealU64(input, inOffset, g, weights, thresholds, optimisedDots, optimised, outOffset, scratch);
-            Assert.True(expected.AsSpan().SequenceEqual(optimised), "Im2ColHarleySealU64 differs at " + Describe(g));
+            Assert.True(expected.AsSpan().SequenceEqual(optimised), "Im2ColHarleySealU64 differs at " + RandomConvGeometry.Describe(g));
             AssertLastPixelDots(oracle, g, optimisedDots, "Im2ColHarleySealU64");
         }
     }
@@ -541,7 +541,7 @@ public class ConvKernelParityTests
             Array.Fill(reference, Sentinel);
             int[] referenceDots = new int[g.OutChannels];
             Int8Conv2dKernels.Reference(input, signed, g, weights, thresholds, referenceDots, reference, outOffset);
-            Assert.True(expected.AsSpan().SequenceEqual(reference), "Reference differs from the oracle at " + Describe(g) + " signed=" + signed);
+            Assert.True(expected.AsSpan().SequenceEqual(reference), "Reference differs from the oracle at " + RandomConvGeometry.Describe(g) + " signed=" + signed);
             AssertLastPixelDots(oracle, g, referenceDots, "Reference");
 
             short[] scratch = new short[Int8Conv2dKernels.ScratchLength(g) + random.Next(3)];
@@ -554,7 +554,7 @@ public class ConvKernelParityTests
             Array.Fill(optimised, Sentinel);
             int[] optimisedDots = new int[g.OutChannels];
             Int8Conv2dKernels.Im2ColPartialSumTable(input, signed, g, weights, thresholds, optimisedDots, optimised, outOffset, scratch);
-            Assert.True(expected.AsSpan().SequenceEqual(optimised), "Im2ColPartialSumTable differs at " + Describe(g) + " signed=" + signed);
+            Assert.True(expected.AsSpan().SequenceEqual(optimised), "Im2ColPartialSumTable differs at " + RandomConvGeometry.Describe(g) + " signed=" + signed);
             AssertLastPixelDots(oracle, g, optimisedDots, "Im2ColPartialSumTable");
         }
     }
@@ -635,56 +635,30 @@ public class ConvKernelParityTests
         ulong[] reference = new ulong[outLength];
         Array.Fill(reference, Sentinel);
         MaxPoolBitsKernels.Reference(input, inOffset, g, reference, outOffset);
-        Assert.True(expected.AsSpan().SequenceEqual(reference), "max pool Reference differs from the oracle at " + Describe(g));
+        Assert.True(expected.AsSpan().SequenceEqual(reference), "max pool Reference differs from the oracle at " + RandomConvGeometry.Describe(g));
 
         ulong[] actual = new ulong[outLength];
         Array.Fill(actual, Sentinel);
         MaxPoolBitsKernels.Run(input, inOffset, g, actual, outOffset);
-        Assert.True(expected.AsSpan().SequenceEqual(actual), "max pool Run differs at " + Describe(g));
+        Assert.True(expected.AsSpan().SequenceEqual(actual), "max pool Run differs at " + RandomConvGeometry.Describe(g));
     }
 
     // ---------------------------------------------------------------- helpers
 
-    /// <summary>
-    /// A random valid geometry: kernels 1..5, strides 1..3, asymmetric pads 0..k-1, small maps (conv1d: height 1,
-    /// kernelHeight 1, longer width), out channels including the word edges; the work is capped to keep the test fast.
-    /// </summary>
-    private static ConvGeometry RandomGeometry(Random random, int channels, int padValue, bool conv1d)
-    {
-        while (true)
+    /// <summary>A random valid geometry with <paramref name="channels"/> input channels and out channels including the word edges.</summary>
+    private static ConvGeometry RandomGeometry(Random random, int channels, int padValue, bool conv1d) => RandomConvGeometry.Draw(
+        random,
+        () => conv1d,
+        conv1dMaxWidth: 40,
+        () => random.Next(5) switch
         {
-            int inHeight = conv1d ? 1 : random.Next(1, 9);
-            int inWidth = conv1d ? random.Next(1, 40) : random.Next(1, 9);
-            int kernelHeight = conv1d ? 1 : random.Next(1, 6);
-            int kernelWidth = random.Next(1, 6);
-            int padTop = random.Next(kernelHeight);
-            int padBottom = random.Next(kernelHeight);
-            int padLeft = random.Next(kernelWidth);
-            int padRight = random.Next(kernelWidth);
-            if (random.Next(6) == 0)
-            {
-                padTop = padBottom = padLeft = padRight = 0;
-            }
-
-            if (kernelHeight > inHeight + padTop + padBottom || kernelWidth > inWidth + padLeft + padRight)
-            {
-                continue;
-            }
-
-            int outChannels = random.Next(5) switch
-            {
-                0 => s_edgeChannels[random.Next(s_edgeChannels.Length)],
-                1 => random.Next(1, 4),
-                _ => random.Next(1, 17),
-            };
-            ConvGeometry g = new(inHeight, inWidth, channels, outChannels, kernelHeight, kernelWidth, random.Next(1, 4), random.Next(1, 4), padTop, padLeft, padBottom, padRight, padValue);
-            long work = (long)g.OutHeight * g.OutWidth * g.OutChannels * kernelHeight * kernelWidth * channels;
-            if (work <= 120_000)
-            {
-                return g;
-            }
-        }
-    }
+            0 => s_edgeChannels[random.Next(s_edgeChannels.Length)],
+            1 => random.Next(1, 4),
+            _ => random.Next(1, 17),
+        },
+        () => channels,
+        padValue,
+        maxWork: 120_000);
 
     /// <summary>Decodes count pixels of a bit tensor into ±1 values [index / width, index % width, channel].</summary>
     private static int[,,] DecodeBits(ulong[] words, int offset, int count, int channels, int width)
@@ -743,15 +717,8 @@ public class ConvKernelParityTests
     {
         for (int o = 0; o < g.OutChannels; o++)
         {
-            Assert.True(oracle[g.OutHeight - 1, g.OutWidth - 1, o] == dots[o], kernel + " last-pixel dot " + o + " is " + dots[o] + ", expected " + oracle[g.OutHeight - 1, g.OutWidth - 1, o] + " at " + Describe(g));
+            Assert.True(oracle[g.OutHeight - 1, g.OutWidth - 1, o] == dots[o], kernel + " last-pixel dot " + o + " is " + dots[o] + ", expected " + oracle[g.OutHeight - 1, g.OutWidth - 1, o] + " at " + RandomConvGeometry.Describe(g));
         }
-    }
-
-    private static string Describe(ConvGeometry g)
-    {
-        return "in " + g.InHeight + "x" + g.InWidth + "x" + g.InChannels + " out " + g.OutChannels
-            + " k " + g.KernelHeight + "x" + g.KernelWidth + " s " + g.StrideY + "," + g.StrideX
-            + " pad " + g.PadTop + "," + g.PadLeft + "," + g.PadBottom + "," + g.PadRight + " value " + g.PadValue;
     }
 
     private static ulong RandomWord(Random random) => random.Next(8) switch

@@ -292,39 +292,18 @@ public class Int8WeightConvTests
         new ModelBuilder(1, kernelWidth, channels, signed, 1, 2).AddInt8WeightConv2d(wide, new sbyte[kernelWidth * channels], new int[1], 0);
     }
 
-    /// <summary>Kernels 1..5, strides 1..3, pads 0..k-1, inC 1..3, outC 1..130 (word edges included), small maps.</summary>
+    /// <summary>In channels 1..3 (the first layer's few input channels); out channels 1..130, word edges included.</summary>
     private static ConvGeometry RandomGeometry(Random random, int index)
     {
         int[] edges = [1, 2, 3, 4, 5, 31, 32, 33, 63, 64, 65, 127, 128, 129, 130];
-        while (true)
-        {
-            bool conv1d = random.Next(4) == 0;
-            int inHeight = conv1d ? 1 : random.Next(1, 9);
-            int inWidth = conv1d ? random.Next(1, 30) : random.Next(1, 9);
-            int kernelHeight = conv1d ? 1 : random.Next(1, 6);
-            int kernelWidth = random.Next(1, 6);
-            int padTop = random.Next(kernelHeight);
-            int padBottom = random.Next(kernelHeight);
-            int padLeft = random.Next(kernelWidth);
-            int padRight = random.Next(kernelWidth);
-            if (random.Next(6) == 0)
-            {
-                padTop = padBottom = padLeft = padRight = 0;
-            }
-
-            if (kernelHeight > inHeight + padTop + padBottom || kernelWidth > inWidth + padLeft + padRight)
-            {
-                continue;
-            }
-
-            int outChannels = index < edges.Length ? edges[index] : random.Next(3) == 0 ? edges[random.Next(edges.Length)] : random.Next(1, 131);
-            ConvGeometry g = new(inHeight, inWidth, random.Next(1, 4), outChannels, kernelHeight, kernelWidth, random.Next(1, 4), random.Next(1, 4), padTop, padLeft, padBottom, padRight, 0);
-            long work = (long)g.OutHeight * g.OutWidth * g.OutChannels * kernelHeight * kernelWidth * g.InChannels;
-            if (work <= 60_000)
-            {
-                return g;
-            }
-        }
+        return RandomConvGeometry.Draw(
+            random,
+            () => random.Next(4) == 0,
+            conv1dMaxWidth: 30,
+            () => index < edges.Length ? edges[index] : random.Next(3) == 0 ? edges[random.Next(edges.Length)] : random.Next(1, 131),
+            () => random.Next(1, 4),
+            padValue: 0,
+            maxWork: 60_000);
     }
 
     private static void Check(Random random, ConvGeometry g, bool signed)
@@ -407,7 +386,7 @@ public class Int8WeightConvTests
             Array.Fill(reference, Sentinel);
             int[] referenceDots = new int[g.OutChannels + random.Next(2)];
             Int8WeightConv2dKernels.Reference(input, signed, g, weights, thresholds, referenceDots, reference, outOffset);
-            Assert.True(expected.AsSpan().SequenceEqual(reference), "Reference differs from the oracle at " + Describe(g) + " signed=" + signed);
+            Assert.True(expected.AsSpan().SequenceEqual(reference), "Reference differs from the oracle at " + RandomConvGeometry.Describe(g) + " signed=" + signed);
 
             short[] scratch = new short[Int8WeightConv2dKernels.ScratchLength(g) + random.Next(3)];
             for (int i = 0; i < scratch.Length; i++)
@@ -419,22 +398,15 @@ public class Int8WeightConvTests
             Array.Fill(optimised, Sentinel);
             int[] optimisedDots = new int[g.OutChannels];
             Int8WeightConv2dKernels.Im2ColMac(input, signed, g, weights, thresholds, optimisedDots, optimised, outOffset, scratch);
-            Assert.True(expected.AsSpan().SequenceEqual(optimised), "Im2ColMac differs at " + Describe(g) + " signed=" + signed);
+            Assert.True(expected.AsSpan().SequenceEqual(optimised), "Im2ColMac differs at " + RandomConvGeometry.Describe(g) + " signed=" + signed);
 
             // Both leave the last output pixel's exact dots in the scratch.
             for (int o = 0; o < g.OutChannels; o++)
             {
                 long last = oracle[g.OutHeight - 1, g.OutWidth - 1, o];
-                Assert.True(last == referenceDots[o] && last == optimisedDots[o], "last-pixel dot " + o + " at " + Describe(g));
+                Assert.True(last == referenceDots[o] && last == optimisedDots[o], "last-pixel dot " + o + " at " + RandomConvGeometry.Describe(g));
             }
         }
-    }
-
-    private static string Describe(ConvGeometry g)
-    {
-        return "in " + g.InHeight + "x" + g.InWidth + "x" + g.InChannels + " out " + g.OutChannels
-            + " k " + g.KernelHeight + "x" + g.KernelWidth + " s " + g.StrideY + "," + g.StrideX
-            + " pad " + g.PadTop + "," + g.PadLeft + "," + g.PadBottom + "," + g.PadRight;
     }
 
     private static void Reseal(byte[] blob)
