@@ -319,7 +319,8 @@ public static class KeywordSpotting
     /// spectrum), 16 epochs 80.00%, 93.7% on the training set. Tried without gain: four blocks (32, 64, 128, 128 ch,
     /// dense 768→128, 46.7 KB) 72.58%; no hidden dense layer (int8 head on the 1,920 conv bits) trained far worse;
     /// bands limited to 60–4000 Hz; per-band mean normalisation of the window (again with int8 weights, 8 epochs:
-    /// 79.25% against 78.58% without); two more male festival voices in training, Russian msu_ru_nsh_clunits and Czech
+    /// 79.25% against 78.58% without); a vocal-tract warp of ±10% or ±35% instead of ±20% (8 epochs: 77.00%, 75.83%
+    /// against 78.58%); two more male festival voices in training, Russian msu_ru_nsh_clunits and Czech
     /// czech_ph, 79.58% (float 81.83%). The most frequent confusions on the held-out voices are vowels: go→down,
     /// no→go, up→off, off→on (13–21 clips of 100 each), diphthongs and short vowels said unlike any training voice.
     /// </para>
