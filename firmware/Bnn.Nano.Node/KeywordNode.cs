@@ -17,7 +17,9 @@ namespace Bnn.Nano.Node
     /// <para>
     /// Everything the node needs comes from the model's properties: the front end (keys 16..28), the inference hop
     /// (WindowHop, a multiple of the front end's hop), the sample rate and the score scale. Stream time is counted in
-    /// samples read, so event times are exact positions in the audio, on the device as in the emulator.
+    /// samples read, so event times are exact positions in the audio, on the device as in the emulator. A keyword event
+    /// carries the time the keyword was heard (<see cref="KeywordDetector.HeardMicroseconds"/>), not the later moment
+    /// the detector decided.
     /// </para>
     /// <para>
     /// Loop: call <see cref="Step"/> forever; each call reads one hop (blocking until the microphone delivered it).
@@ -113,6 +115,8 @@ namespace Bnn.Nano.Node
             _input = new byte[model.InputLength];
             _framesPerInference = inferenceHop / config.HopLength;
             _sampleRate = config.SampleRateHz;
+            WindowMicroseconds = (config.WindowLength + ((long)(config.FrameCount - 1) * config.HopLength)) * 1000000 / config.SampleRateHz;
+            InferenceHopMicroseconds = (long)inferenceHop * 1000000 / config.SampleRateHz;
             InferenceHopSamples = inferenceHop;
         }
 
@@ -141,6 +145,12 @@ namespace Bnn.Nano.Node
 
         /// <summary>Samples between classifications (model property WindowHop).</summary>
         public int InferenceHopSamples { get; }
+
+        /// <summary>Time between classifications in microseconds.</summary>
+        public long InferenceHopMicroseconds { get; }
+
+        /// <summary>Audio one classification spans (window + (frames − 1) · hop of the front end), in microseconds.</summary>
+        public long WindowMicroseconds { get; }
 
         /// <summary>Audio samples read so far (the stream clock).</summary>
         public long SamplesRead { get; private set; }
@@ -249,7 +259,7 @@ namespace Bnn.Nano.Node
             {
                 try
                 {
-                    handler(keyword, _detector.BestAverageQ15, time);
+                    handler(keyword, _detector.BestAverageQ15, _detector.HeardMicroseconds(time, WindowMicroseconds, InferenceHopMicroseconds));
                 }
                 catch (Exception e)
                 {

@@ -5,7 +5,8 @@ namespace Bnn.Nano.Node
 
     /// <summary>
     /// Called for every keyword detection: the class (0-based, a keyword class), the averaged posterior that triggered
-    /// it (Q15, 32768 = 1.0) and the stream time of the last audio sample of the inference that detected it.
+    /// it (Q15, 32768 = 1.0) and the stream time the keyword was heard at (<see cref="KeywordDetector.HeardMicroseconds"/>:
+    /// the middle of the audio the averaged classifications covered; the detection itself is that much later).
     /// </summary>
     public delegate void KeywordHandler(int keyword, int confidenceQ15, long timeMicroseconds);
 

@@ -70,7 +70,7 @@ internal static class KwsStreamsCommand
             AnsiConsole.Write(perStream);
             if (parse.GetValue(errors))
             {
-                AnsiConsole.Write(ErrorTable(seedList, runs));
+                AnsiConsole.Write(ErrorTable(seedList, runs, names));
             }
 
             AnsiConsole.MarkupLine(Ui.Culture, $"node defaults ({Describe(current)}): F1 [bold]{current.F1:F3}[/] (TP {current.Score.TruePositives}, FP {current.Score.FalsePositives}, FN {current.Score.FalseNegatives})");
@@ -93,9 +93,9 @@ internal static class KwsStreamsCommand
     }
 
     /// <summary>One row per false alarm (what was detected, what was spoken within the tolerance) and per missed keyword.</summary>
-    private static Table ErrorTable(int[] seedList, List<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs)
+    private static Table ErrorTable(int[] seedList, List<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs, IReadOnlyList<string> names)
     {
-        var table = new Table().AddColumn("seed").AddColumn("time s").AddColumn("error").AddColumn("detected").AddColumn("spoken");
+        var table = new Table().AddColumn("seed").AddColumn("time s").AddColumn("error").AddColumn("detected (missed: heard)").AddColumn("spoken");
         for (int i = 0; i < runs.Count; i++)
         {
             (SpeechStreamResult stream, KeywordReplayResult run) = runs[i];
@@ -109,7 +109,7 @@ internal static class KwsStreamsCommand
 
             foreach (SpeechStreamEvent miss in found.Misses)
             {
-                rows.Add((miss.StartSample / (double)stream.SampleRate, ["missed", "-", Describe(miss)]));
+                rows.Add((miss.StartSample / (double)stream.SampleRate, ["missed", HeardNear(miss, stream, run, names), Describe(miss)]));
             }
 
             foreach ((double seconds, string[] cells) in rows.OrderBy(r => r.Seconds))
@@ -119,6 +119,34 @@ internal static class KwsStreamsCommand
         }
 
         return table;
+    }
+
+    /// <summary>
+    /// What the node heard around a missed keyword (the classifications whose window is centred within the detection
+    /// tolerance of it): the missed keyword's highest posterior there and the class that won most of those
+    /// classifications, e.g. "off ≤ 0.62, mostly up".
+    /// </summary>
+    private static string HeardNear(SpeechStreamEvent miss, SpeechStreamResult stream, KeywordReplayResult run, IReadOnlyList<string> names)
+    {
+        int classes = names.Count, target = -1;
+        for (int c = 0; c < classes; c++)
+        {
+            target = names[c] == miss.Label ? c : target;
+        }
+
+        int[] wins = new int[classes];
+        int peak = 0;
+        for (int i = 0; i < run.Inferences; i++)
+        {
+            if (DetectionScore.Near(miss, (run.InferenceMicroseconds[i] - (run.WindowMicroseconds / 2)) / 1e6, stream.SampleRate))
+            {
+                wins[run.InferenceClasses[i]]++;
+                peak = target < 0 ? peak : Math.Max(peak, run.InferencePosteriors[(i * classes) + target]);
+            }
+        }
+
+        int most = Array.IndexOf(wins, wins.Max());
+        return string.Create(Ui.Culture, $"{miss.Label} ≤ {peak / (double)KeywordDetector.OneQ15:F2}, mostly {names[most]}");
     }
 
     private static string Describe(SpeechStreamEvent word) => $"{word.Word} ({word.Speaker})";

@@ -66,7 +66,8 @@ internal static class KeywordDetectorTuning
                 int keyword = detector.UpdateFromPosteriors(posteriors, run.InferenceMicroseconds[i]);
                 if (keyword >= 0)
                 {
-                    detections.Add(new KeywordDetection(classNames[keyword], run.InferenceMicroseconds[i] / 1e6, detector.BestAverageQ15 / (double)KeywordDetector.OneQ15));
+                    long heard = detector.HeardMicroseconds(run.InferenceMicroseconds[i], run.WindowMicroseconds, run.InferenceHopMicroseconds);
+                    detections.Add(new KeywordDetection(classNames[keyword], heard / 1e6, detector.BestAverageQ15 / (double)KeywordDetector.OneQ15));
                 }
             }
 

@@ -23,12 +23,16 @@ namespace Bnn.Nano.Cli.Emulation;
 /// <param name="InferenceSamples">Samples read when each classification ran (its window ends there).</param>
 /// <param name="InferencePosteriors">Softmax posteriors (Q15) of every classification, class-minor: [inference × classes + class].</param>
 /// <param name="InferenceMicroseconds">Stream time of every classification (what the detector was given).</param>
+/// <param name="WindowMicroseconds">Audio one classification spans (<see cref="KeywordNode.WindowMicroseconds"/>).</param>
+/// <param name="InferenceHopMicroseconds">Time between classifications (<see cref="KeywordNode.InferenceHopMicroseconds"/>).</param>
 internal sealed record KeywordReplayResult(
     IReadOnlyList<KeywordDetection> Detections,
     int[] InferenceClasses,
     long[] InferenceSamples,
     int[] InferencePosteriors,
     long[] InferenceMicroseconds,
+    long WindowMicroseconds,
+    long InferenceHopMicroseconds,
     int Inferences,
     long Frames,
     double AudioSeconds,
@@ -129,7 +133,7 @@ internal static class KeywordNodeReplay
         Array.Resize(ref inferenceSamples, node.Inferences);
         Array.Resize(ref inferenceTimes, node.Inferences);
         Array.Resize(ref posteriors, node.Inferences * classCount);
-        return new KeywordReplayResult(detections, inferenceClasses, inferenceSamples, posteriors, inferenceTimes, node.Inferences, node.Frames, node.SamplesRead / (double)sampleRateHz, (clock.NowMicroseconds - start) / 1e6, steadySteps, allocated, pin.Changes);
+        return new KeywordReplayResult(detections, inferenceClasses, inferenceSamples, posteriors, inferenceTimes, node.WindowMicroseconds, node.InferenceHopMicroseconds, node.Inferences, node.Frames, node.SamplesRead / (double)sampleRateHz, (clock.NowMicroseconds - start) / 1e6, steadySteps, allocated, pin.Changes);
     }
 
     /// <summary>An LED pin that counts level changes without recording them (nothing allocates per write).</summary>

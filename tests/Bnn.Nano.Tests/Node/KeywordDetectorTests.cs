@@ -90,6 +90,16 @@ public class KeywordDetectorTests
     }
 
     [Fact]
+    public void a_detection_is_placed_at_the_middle_of_the_audio_its_averaged_classifications_heard()
+    {
+        // Four 0.99-s windows 0.1 s apart span 1.29 s of audio ending at the decision: its middle is 0.645 s earlier.
+        var detector = new KeywordDetector(Classes, 2, 1f) { AverageCount = 4 };
+        Assert.Equal(10_000_000 - 645_000, detector.HeardMicroseconds(10_000_000, 990_000, 100_000));
+        detector.AverageCount = 1;
+        Assert.Equal(10_000_000 - 495_000, detector.HeardMicroseconds(10_000_000, 990_000, 100_000));
+    }
+
+    [Fact]
     public void bad_settings_are_refused_with_a_node_exception()
     {
         Assert.Throws<NodeException>(() => new KeywordDetector(1, 0, 1f));
