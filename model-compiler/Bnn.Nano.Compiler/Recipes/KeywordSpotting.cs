@@ -323,8 +323,11 @@ public static class KeywordSpotting
     /// against 78.58%); two more male festival voices in training, Russian msu_ru_nsh_clunits and Czech
     /// czech_ph, 79.58% (float 81.83%); a neighbouring word added at the window's edge in half the variants (another
     /// word sample 24–44 frames away, energies log-added, label kept; 8 epochs: 77.75% against 78.58%, stream F1 on
-    /// seeds 21-40 0.912 against 0.900, on the held-out voices 0.748 against 0.778). The most frequent confusions on the held-out voices are vowels: go→down,
-    /// no→go, up→off, off→on (13–21 clips of 100 each), diphthongs and short vowels said unlike any training voice.
+    /// seeds 21-40 0.912 against 0.900, on the held-out voices 0.748 against 0.778); 500 clips per class more by ten
+    /// GnuSpeech speakers (articulatory synthesis of English, npm @echogarden/gnuspeech-wasm, male, female and child
+    /// voices with 12–19 cm vocal tracts; 8 epochs: 78.42% against 78.58%, go→down and no→go unchanged). The most
+    /// frequent confusions on the held-out voices are vowels: go→down, no→go, up→off, off→on (13–21 clips of 100
+    /// each), diphthongs and short vowels said unlike any training voice.
     /// </para>
     /// </summary>
     public static ConvNetOptions Options(int seed = 1) => new()
