@@ -27,7 +27,7 @@ public sealed record SpeechCorpusOptions
 
     /// <summary>
     /// Relative share of each engine among a split's spoken clips (engines without voices in the split are skipped).
-    /// Default espeak-ng 3, flite 1, festival 3: TRAIN 75% espeak-ng / 25% flite; TEST 3/7 espeak-ng, 1/7 flite, 3/7 festival.
+    /// Default espeak-ng 3, flite 1, festival 3: with the default voices both splits are 3/7 espeak-ng, 1/7 flite, 3/7 festival.
     /// </summary>
     public IReadOnlyDictionary<TtsEngine, int> EngineWeights { get; init; } = new Dictionary<TtsEngine, int>
     {
