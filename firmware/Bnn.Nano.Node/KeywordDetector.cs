@@ -59,7 +59,8 @@ namespace Bnn.Nano.Node
             _posteriors = new int[classCount];
             // Defaults chosen with `bnnc kws-streams --seeds 21-40 --tune` (twenty 75-s training-voice streams, not the
             // test's) for the kws-cnn model with events timed where the keyword was heard (HeardMicroseconds): F1 0.935
-            // there; checked on seeds 41-60 (0.932). The previous defaults (average 2, threshold 0.9, events at the decision time) gave 0.903 / 0.910.
+            // there; checked on seeds 41-60 (0.932). The previous defaults (average 2, threshold 0.9, events at the
+            // decision time) gave 0.903 / 0.910.
             _averageCount = 4;
             ThresholdQ15 = (OneQ15 * 7) / 10;
             SuppressionMicroseconds = 700000;
