@@ -197,6 +197,12 @@ namespace Bnn.Nano.FrontEnd
             get { return _config.FrameCount; }
         }
 
+        /// <summary>Samples one model input spans (the configuration's <see cref="FrontEndConfig.InputSpanSamples"/>).</summary>
+        public int InputSpanSamples
+        {
+            get { return _config.InputSpanSamples; }
+        }
+
         /// <summary>The filterbank in use.</summary>
         public MelFilterbank Filterbank
         {

@@ -89,6 +89,12 @@ namespace Bnn.Nano.FrontEnd
             get { return FrameCount * BandCount; }
         }
 
+        /// <summary>Samples one model input spans: window + (frames − 1) · hop (15,840 for the defaults, 0.99 s).</summary>
+        public int InputSpanSamples
+        {
+            get { return WindowLength + ((FrameCount - 1) * HopLength); }
+        }
+
         /// <summary>A copy (front ends copy their configuration, so later edits of this object do not reach them).</summary>
         public FrontEndConfig Copy()
         {

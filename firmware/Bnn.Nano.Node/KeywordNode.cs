@@ -115,7 +115,7 @@ namespace Bnn.Nano.Node
             _input = new byte[model.InputLength];
             _framesPerInference = inferenceHop / config.HopLength;
             _sampleRate = config.SampleRateHz;
-            WindowMicroseconds = (config.WindowLength + ((long)(config.FrameCount - 1) * config.HopLength)) * 1000000 / config.SampleRateHz;
+            WindowMicroseconds = (long)config.InputSpanSamples * 1000000 / config.SampleRateHz;
             InferenceHopMicroseconds = (long)inferenceHop * 1000000 / config.SampleRateHz;
             InferenceHopSamples = inferenceHop;
         }

@@ -201,7 +201,7 @@ public sealed class StreamingCost
         }
 
         int framesPerInference = inferenceHop / hop;
-        int span = config.WindowLength + ((config.FrameCount - 1) * hop);
+        int span = config.InputSpanSamples;
         if (audio == null)
         {
             long samples = span + Math.Max(config.SampleRateHz, 2L * inferenceHop);

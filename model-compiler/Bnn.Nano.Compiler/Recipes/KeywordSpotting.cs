@@ -49,13 +49,6 @@ public static class KeywordSpotting
     /// <summary>The front-end configuration of the model: the <see cref="FrontEndConfig"/> defaults (a new copy each call).</summary>
     public static FrontEndConfig DefaultFrontEndConfig() => new();
 
-    /// <summary>Samples spanned by one model input: window + (frames − 1) · hop (15,840 for the defaults).</summary>
-    public static int WindowSamples(FrontEndConfig config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        return config.WindowLength + ((config.FrameCount - 1) * config.HopLength);
-    }
-
     /// <summary>The model input shape, HWC: frames × bands × 1.</summary>
     public static TensorShape InputShape(FrontEndConfig config)
     {
@@ -86,7 +79,7 @@ public static class KeywordSpotting
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(row);
         int frames = frontEnd.FrameCount, bands = frontEnd.BandCount, hop = frontEnd.HopLength;
-        int span = frontEnd.WindowLength + ((frames - 1) * hop);
+        int span = frontEnd.InputSpanSamples;
         if (pcm.Length < span)
         {
             throw new ArgumentException($"a model input spans {span} samples ({frames} frames), the clip has {pcm.Length}", nameof(pcm));
@@ -378,7 +371,7 @@ public static class KeywordSpotting
 
     /// <summary>
     /// The model properties the node needs that do not depend on the trained weights: every front-end parameter
-    /// (keys 16..28), the sample rate, the samples one input spans (<see cref="WindowSamples"/>) and the node's hop
+    /// (keys 16..28), the sample rate, the samples one input spans (<see cref="FrontEndConfig.InputSpanSamples"/>) and the node's hop
     /// between classifications (<see cref="NodeHopSamples"/>).
     /// </summary>
     public static IReadOnlyDictionary<int, int> NodeProperties(FrontEndConfig? config = null)
@@ -390,7 +383,7 @@ public static class KeywordSpotting
         var properties = new Dictionary<int, int>
         {
             [ModelProperty.SampleRateHz] = c.SampleRateHz,
-            [ModelProperty.WindowLength] = WindowSamples(c),
+            [ModelProperty.WindowLength] = c.InputSpanSamples,
             [ModelProperty.WindowHop] = NodeHopSamples,
         };
         for (int i = 0; i < keys.Length; i++)

@@ -151,7 +151,7 @@ public sealed class KeywordStreamTests : IClassFixture<KeywordStreamTests.Stream
         BnnModel offline = DeviceTablesModel();
         short[] pcm = _stream.Audio.Pcm;
         FrontEndConfig config = FrontEndConfig.FromProperties(Keys(offline), Values(offline));
-        int span = config.WindowLength + ((config.FrameCount - 1) * config.HopLength);
+        int span = config.InputSpanSamples;
         short[] window = new short[span];
         Assert.True(result.Inferences > 500, $"{result.Inferences} inferences");
         for (int i = 0; i < result.Inferences; i++)

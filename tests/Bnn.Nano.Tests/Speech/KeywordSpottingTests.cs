@@ -76,7 +76,7 @@ public sealed class KeywordSpottingTests
     public void a_clip_shorter_than_one_model_input_is_refused()
     {
         FrontEndConfig config = KeywordSpotting.DefaultFrontEndConfig();
-        Assert.Equal(15840, KeywordSpotting.WindowSamples(config));
+        Assert.Equal(15840, config.InputSpanSamples);
         ArgumentException e = Assert.Throws<ArgumentException>(() => KeywordSpotting.Features(new short[15839], config));
         Assert.Contains("15840", e.Message, StringComparison.Ordinal);
     }
