@@ -21,7 +21,7 @@ internal static class KwsCommand
 
     public static Command Create()
     {
-        Option<FileInfo> wav = new("--wav") { Description = "16-bit mono PCM WAV at the model's sample rate (16 kHz)", Required = true };
+        Option<FileInfo> wav = new("--wav") { Description = "16-bit mono PCM WAV (another sample rate than the model's 16 kHz is resampled first); the node keeps listening to silence after its end until its last word is reported", Required = true };
         Option<FileInfo?> model = new("--model", "-m") { Description = "keyword model blob (default: the repository's firmware/Bnn.Nano.Node/Board/KeywordModel.bnn)" };
         Option<string?> labels = new("--labels") { Description = "class names, comma-separated (default: silence,unknown,yes,no,up,down,left,right,on,off,stop,go)" };
         Option<double> threshold = new("--threshold") { Description = "averaged posterior needed for a detection (0..1)", DefaultValueFactory = _ => -1 };
@@ -48,7 +48,13 @@ internal static class KwsCommand
                 throw new ArgumentException($"--threshold {minimum} is above 1");
             }
 
-            KeywordReplayResult result = KeywordNodeReplay.Run(blob, names, recording.Samples.ToArray(), recording.SampleRateHz, node =>
+            int rate = blob.GetProperty(ModelProperty.SampleRateHz, recording.SampleRateHz);
+            if (rate != recording.SampleRateHz)
+            {
+                AnsiConsole.MarkupLine(Ui.Culture, $"[yellow]note:[/] resampled from {recording.SampleRateHz:N0} Hz to the model's {rate:N0} Hz");
+            }
+
+            KeywordReplayResult result = KeywordNodeReplay.RunRecording(blob, names, recording, node =>
             {
                 if (minimum >= 0)
                 {
@@ -56,7 +62,8 @@ internal static class KwsCommand
                 }
             });
 
-            AnsiConsole.MarkupLine(Ui.Culture, $"[bold]{Markup.Escape(Path.GetFileName(parse.GetValue(wav)!.FullName))}[/]: {result.AudioSeconds:F2} s of audio through the emulated node ({result.VirtualSeconds:F2} s on its clock): {result.Frames:N0} feature frames, {result.Inferences:N0} inferences, {result.Detections.Count} detections, LED changes {result.LedChanges}");
+            AnsiConsole.MarkupLine(Ui.Culture, $"[bold]{Markup.Escape(Path.GetFileName(parse.GetValue(wav)!.FullName))}[/]: {recording.DurationSeconds:F2} s of audio and {result.AudioSeconds - recording.DurationSeconds:F2} s of silence after it through the emulated node ({result.VirtualSeconds:F2} s on its clock)");
+            AnsiConsole.MarkupLine(Ui.Culture, $"{result.Frames:N0} feature frames, {result.Inferences:N0} inferences, {result.Detections.Count} detections, LED changes {result.LedChanges}");
             var table = new Table().AddColumn("time s").AddColumn("keyword").AddColumn("confidence");
             foreach (KeywordDetection d in result.Detections)
             {

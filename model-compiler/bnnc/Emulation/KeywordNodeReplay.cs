@@ -14,7 +14,7 @@ namespace Bnn.Nano.Cli.Emulation;
 /// <param name="Detections">Keyword events, in order.</param>
 /// <param name="Inferences">Classifications run.</param>
 /// <param name="Frames">Feature frames computed.</param>
-/// <param name="AudioSeconds">Audio the node read (the recording rounded up to whole front-end hops).</param>
+/// <param name="AudioSeconds">Audio the node read (the recording, and any silence it listened to after it, rounded up to whole front-end hops).</param>
 /// <param name="VirtualSeconds">Time that passed on the emulated board's clock meanwhile.</param>
 /// <param name="SteadyStateSteps">Node steps after the warm-up, over which allocation was measured.</param>
 /// <param name="SteadyStateAllocatedBytes">Bytes allocated on the node's thread during those steps.</param>
@@ -56,7 +56,12 @@ internal static class KeywordNodeReplay
     public const double WarmUpSeconds = 3;
 
     /// <param name="configure">Adjusts the node (detector settings) before it runs; may be null.</param>
-    public static KeywordReplayResult Run(BnnModel model, IReadOnlyList<string> classNames, short[] pcm, int sampleRateHz, Action<KeywordNode>? configure = null)
+    /// <param name="listenPastEnd">
+    /// Keep the node listening to the microphone's silence after the recording ends, for one model input span plus
+    /// the detector's averaged classifications (<see cref="TrailingSilenceSamples"/>), so that a word at the very end of
+    /// a short recording is classified centred in the window and reported like any other.
+    /// </param>
+    public static KeywordReplayResult Run(BnnModel model, IReadOnlyList<string> classNames, short[] pcm, int sampleRateHz, Action<KeywordNode>? configure = null, bool listenPastEnd = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(classNames);
@@ -73,7 +78,8 @@ internal static class KeywordNodeReplay
         var node = new KeywordNode(model, driver, clock, new StatusLed(pin));
         configure?.Invoke(node);
 
-        int capacity = (pcm.Length / node.FrontEnd.HopLength) + 1;
+        long end = pcm.Length + (listenPastEnd ? TrailingSilenceSamples(node) : 0);
+        int capacity = (int)(end / node.FrontEnd.HopLength) + 1;
         int[] classes = new int[capacity];
         int[] confidences = new int[capacity];
         long[] times = new long[capacity];
@@ -86,7 +92,7 @@ internal static class KeywordNodeReplay
             count++;
         };
 
-        int[] inferenceClasses = new int[(pcm.Length / node.InferenceHopSamples) + 2];
+        int[] inferenceClasses = new int[(int)(end / node.InferenceHopSamples) + 2];
         long[] inferenceSamples = new long[inferenceClasses.Length];
         long[] inferenceTimes = new long[inferenceClasses.Length];
         int classCount = model.ClassCount;
@@ -96,7 +102,7 @@ internal static class KeywordNodeReplay
         long allocatedBefore = 0;
         long steadySteps = 0;
         bool measuring = false;
-        while (node.SamplesRead < pcm.Length)
+        while (node.SamplesRead < end)
         {
             if (!measuring && node.SamplesRead >= warmUp)
             {
@@ -134,6 +140,35 @@ internal static class KeywordNodeReplay
         Array.Resize(ref inferenceTimes, node.Inferences);
         Array.Resize(ref posteriors, node.Inferences * classCount);
         return new KeywordReplayResult(detections, inferenceClasses, inferenceSamples, posteriors, inferenceTimes, node.WindowMicroseconds, node.InferenceHopMicroseconds, node.Inferences, node.Frames, node.SamplesRead / (double)sampleRateHz, (clock.NowMicroseconds - start) / 1e6, steadySteps, allocated, pin.Changes);
+    }
+
+    /// <summary>
+    /// A recording at any sample rate, as <c>bnnc kws --wav</c> plays it: converted to the model's rate when it differs
+    /// (a microphone on the node delivers the model's rate; the conversion is the corpus builder's band-limited
+    /// <see cref="Resampler"/>), then played with <c>listenPastEnd</c> so that its last word is reported.
+    /// </summary>
+    public static KeywordReplayResult RunRecording(BnnModel model, IReadOnlyList<string> classNames, WavRecording recording, Action<KeywordNode>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(recording);
+        short[] pcm = recording.Samples.ToArray();
+        int rate = model.GetProperty(ModelProperty.SampleRateHz, recording.SampleRateHz);
+        if (rate != recording.SampleRateHz)
+        {
+            pcm = Resampler.Resample(pcm, recording.SampleRateHz, rate);
+        }
+
+        return Run(model, classNames, pcm, rate, configure, listenPastEnd: true);
+    }
+
+    /// <summary>
+    /// Samples of silence after which every classification window that overlaps the recording has been classified and
+    /// averaged: one model input span plus <see cref="KeywordDetector.AverageCount"/> inference hops.
+    /// </summary>
+    public static long TrailingSilenceSamples(KeywordNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return node.FrontEnd.InputSpanSamples + ((long)node.Detector.AverageCount * node.InferenceHopSamples);
     }
 
     /// <summary>An LED pin that counts level changes without recording them (nothing allocates per write).</summary>

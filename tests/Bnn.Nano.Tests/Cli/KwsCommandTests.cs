@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Bnn.Nano.Cli.Commands;
 using Bnn.Nano.Cli.Emulation;
 using Bnn.Nano.Compiler.Speech;
+using Bnn.Nano.Emulator;
 using Bnn.Nano.Runtime.Model;
 using Xunit;
 
@@ -25,15 +26,24 @@ public sealed class KwsCommandTests : IDisposable
         string wav = Path.Combine(_folder, "stream.wav");
         WavFile.Mono(stream.SampleRate, stream.Pcm).Write(wav);
         BnnModel model = BlobReader.Load(File.ReadAllBytes(KwsCommand.DefaultModelPath()));
-        KeywordReplayResult expected = KeywordNodeReplay.Run(model, SpeechCorpus.ClassNamesFor(SpeechCorpus.DefaultKeywords), stream.Pcm, stream.SampleRate);
+        KeywordReplayResult expected = KeywordNodeReplay.RunRecording(model, SpeechCorpus.ClassNamesFor(SpeechCorpus.DefaultKeywords), new WavRecording(stream.SampleRate, stream.Pcm));
 
         (int code, string output) = BnncConsole.Run("kws", "--wav", wav);
         Assert.True(code == 0, output);
         Assert.Contains($"{expected.Inferences:N0} inferences, {expected.Detections.Count} detections", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("resampled", output, StringComparison.Ordinal);
         foreach (KeywordDetection d in expected.Detections)
         {
             Assert.Matches($@"{d.Seconds:F2}\s*│\s*{d.Label}\s*│", output);
         }
+
+        // A 48 kHz recording is converted to the model's 16 kHz first, and says so.
+        string loud = Path.Combine(_folder, "stream-48k.wav");
+        WavFile.Mono(48000, Resampler.Resample(stream.Pcm, stream.SampleRate, 48000)).Write(loud);
+        (code, output) = BnncConsole.Run("kws", "--wav", loud);
+        Assert.True(code == 0, output);
+        Assert.Contains("resampled from 48,000 Hz to the model's 16,000 Hz", output, StringComparison.Ordinal);
+        Assert.Contains($"{expected.Inferences:N0} inferences", output, StringComparison.Ordinal);
 
         (code, output) = BnncConsole.Run("kws", "--wav", Path.Combine(_folder, "missing.wav"));
         Assert.Equal(1, code);
