@@ -26,12 +26,13 @@ namespace Bnn.Nano.Tests.Node;
 /// The stream's words are spoken by the corpus's training voices (new renditions: rate, pitch, level, noise and
 /// placement are drawn for the stream): this test proves the streaming node (ring buffer, features per hop, sliding
 /// window, smoothing, events) against known keyword times. How well the model generalises to voices never heard
-/// is a property of the model, measured on the held-out-voice split and stream by the kws-cnn benchmark.
+/// is a property of the model, measured on the held-out-voice split by the kws-cnn benchmark and on held-out-voice
+/// streams by <c>bnnc kws-streams --voices test</c>.
 /// </para>
 /// </summary>
 public sealed class KeywordStreamTests : IClassFixture<KeywordStreamTests.Stream>
 {
-    /// <summary>One 75-s held-out-voice stream and the node's run over it, shared by the tests below.</summary>
+    /// <summary>One 75-s training-voice stream and the node's run over it, shared by the tests below.</summary>
     public sealed class Stream
     {
         public const int Seed = 11;
