@@ -51,21 +51,17 @@ internal static class KwsStreamsCommand
             int[] seedList = ParseSeeds(parse.GetValue(seeds)!);
             double length = parse.GetValue(seconds);
 
-            List<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs = [];
+            List<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs = KeywordNodeReplay.RunStreams(blob, names, seedList, length, speakers);
             var perStream = new Table().AddColumn("seed").AddColumn("keywords").AddColumn("TP").AddColumn("FP").AddColumn("FN").AddColumn("F1");
-            foreach (int seed in seedList)
+            for (int i = 0; i < runs.Count; i++)
             {
-                SpeechStreamResult stream = SpeechStream.Generate(seed, length, new SpeechStreamOptions { Voices = speakers });
-                KeywordReplayResult run = KeywordNodeReplay.Run(blob, names, stream.Pcm, stream.SampleRate);
-                runs.Add((stream, run));
+                (SpeechStreamResult stream, KeywordReplayResult run) = runs[i];
                 DetectionScore score = DetectionScore.Score(stream.Words, run.Detections, stream.SampleRate);
-                perStream.AddRow(seed.ToString(Ui.Culture), stream.Keywords.Count.ToString(Ui.Culture), score.TruePositives.ToString(Ui.Culture),
+                perStream.AddRow(seedList[i].ToString(Ui.Culture), stream.Keywords.Count.ToString(Ui.Culture), score.TruePositives.ToString(Ui.Culture),
                     score.FalsePositives.ToString(Ui.Culture), score.FalseNegatives.ToString(Ui.Culture), score.F1.ToString("F3", Ui.Culture));
             }
 
-            KeywordDetector defaults = new(blob.ClassCount, KeywordNode.FirstKeywordClass, 1f);
-            KeywordDetectorSetting current = KeywordDetectorTuning.Evaluate(blob, names, runs, defaults.AverageCount,
-                defaults.ThresholdQ15 / (double)KeywordDetector.OneQ15, defaults.SuppressionMicroseconds / 1e6);
+            KeywordDetectorSetting current = KeywordDetectorTuning.AtNodeDefaults(blob, names, runs);
             AnsiConsole.MarkupLine(Ui.Culture, $"[bold]{seedList.Length} streams[/] of {length:F0} s by the {parse.GetValue(voices)} voices through the emulated node ({Markup.Escape(modelFile.Name)}):");
             AnsiConsole.Write(perStream);
             if (parse.GetValue(errors))

@@ -44,6 +44,14 @@ internal static class KeywordDetectorTuning
         return [.. settings.OrderByDescending(s => s.F1).ThenBy(s => s.Score.FalsePositives)];
     }
 
+    /// <summary>The detection score over all <paramref name="runs"/> at the node's default detector settings.</summary>
+    public static KeywordDetectorSetting AtNodeDefaults(BnnModel model, IReadOnlyList<string> classNames, IReadOnlyList<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var defaults = new KeywordDetector(model.ClassCount, KeywordNode.FirstKeywordClass, 1f);
+        return Evaluate(model, classNames, runs, defaults.AverageCount, defaults.ThresholdQ15 / (double)KeywordDetector.OneQ15, defaults.SuppressionMicroseconds / 1e6);
+    }
+
     /// <summary>The detection score of one setting over all <paramref name="runs"/>.</summary>
     public static KeywordDetectorSetting Evaluate(BnnModel model, IReadOnlyList<string> classNames, IReadOnlyList<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs,
         int averageCount, double threshold, double suppressionSeconds)

@@ -143,6 +143,23 @@ internal static class KeywordNodeReplay
     }
 
     /// <summary>
+    /// Synthetic streams (<see cref="SpeechStream"/>: keywords among other words and noise at known times) of the given
+    /// seeds, length and voices, each played through the node at its default settings.
+    /// </summary>
+    public static List<(SpeechStreamResult Stream, KeywordReplayResult Run)> RunStreams(BnnModel model, IReadOnlyList<string> classNames, IEnumerable<int> seeds, double seconds, IReadOnlyList<TtsVoice> voices)
+    {
+        ArgumentNullException.ThrowIfNull(seeds);
+        List<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs = [];
+        foreach (int seed in seeds)
+        {
+            SpeechStreamResult stream = SpeechStream.Generate(seed, seconds, new SpeechStreamOptions { Voices = voices });
+            runs.Add((stream, Run(model, classNames, stream.Pcm, stream.SampleRate)));
+        }
+
+        return runs;
+    }
+
+    /// <summary>
     /// A recording at any sample rate, as <c>bnnc kws --wav</c> plays it: converted to the model's rate when it differs
     /// (a microphone on the node delivers the model's rate; the conversion is the corpus builder's band-limited
     /// <see cref="Resampler"/>), then played with <c>listenPastEnd</c> so that its last word is reported.
