@@ -6,6 +6,8 @@
 #     festival with the English test voices festvox-kallpc16k, festvox-kdlpc16k, festvox-us-slt-hts and the Italian,
 #     Catalan, Finnish and Czech training voices (they say respelled English words: accented speakers);
 #     alsa-utils for its noise recording /usr/share/sounds/alsa/Noise.wav
+#   - Real recorded speech for the keyword node (tests/Bnn.Nano.Tests/Node/KeywordRealSpeechTests): alsa-utils' channel
+#     announcements (/usr/share/sounds/alsa/) and pocketsphinx-testdata (/usr/share/pocketsphinx/test/data/)
 # The MNIST test split and the FINN/QONNX models are read from ../shared/data (not installed here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +19,7 @@ if [ ! -e /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] && [ ! -
 fi
 for pkg in espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts \
   festvox-italp16k festvox-itapc16k festvox-ca-ona-hts festvox-suopuhe-lj festvox-suopuhe-mv \
-  festvox-czech-dita festvox-czech-machac festvox-czech-krb alsa-utils; do
+  festvox-czech-dita festvox-czech-machac festvox-czech-krb alsa-utils pocketsphinx-testdata; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$pkg")
   fi

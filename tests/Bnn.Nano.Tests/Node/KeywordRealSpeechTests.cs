@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -13,38 +14,48 @@ using Xunit.Abstractions;
 namespace Bnn.Nano.Tests.Node;
 
 /// <summary>
-/// The repository's keyword model on real human speech: the eight channel announcements alsa-utils ships
-/// ("front left", "rear right", "front center", ...; one speaker, 48 kHz), played as <c>bnnc kws --wav</c> plays them.
-/// Six say a keyword (left or right) after a word that is not one; two say none. The model never heard a recording in
-/// training (its corpus is synthetic speech), so this is the one check of it against a real voice.
+/// The repository's keyword model on real human speech, played as <c>bnnc kws --wav</c> plays a recording (resampled
+/// to 16 kHz when needed, then silence until the last word is reported). The model never heard a recording in training
+/// (its corpus is synthetic speech), and Debian has few recordings that say the keywords, so this is a check against
+/// real voices, not an accuracy: seven keywords in nineteen recordings by several speakers
+/// (installed by scripts/setup-test-data.sh):
+/// <list type="bullet">
+/// <item>alsa-utils' eight channel announcements (one speaker, 48 kHz): "front left", "rear right", "front center", ...;</item>
+/// <item>pocketsphinx-testdata (16 kHz): "go forward ten meters", five card names ("eight of spades four of clubs
+/// seven of hearts", ...) and five sentences read from Sense and Sensibility (LibriVox), which say no keyword.</item>
+/// </list>
 /// </summary>
 public sealed class KeywordRealSpeechTests(ITestOutputHelper output)
 {
-    /// <summary>Where alsa-utils (installed by scripts/setup-test-data.sh) puts its sounds.</summary>
-    private const string AlsaSounds = "/usr/share/sounds/alsa";
+    private const string Alsa = "/usr/share/sounds/alsa";
+    private const string Pocketsphinx = "/usr/share/pocketsphinx/test/data";
 
-    /// <summary>Each announcement and the keyword it says (null: none).</summary>
-    private static readonly (string File, string? Keyword)[] s_announcements =
+    /// <summary>Each recording and the keyword it says (null: none).</summary>
+    private static readonly (string Path, string? Keyword)[] s_recordings =
     [
-        ("Front_Left.wav", "left"), ("Front_Right.wav", "right"), ("Front_Center.wav", null),
-        ("Rear_Left.wav", "left"), ("Rear_Right.wav", "right"), ("Rear_Center.wav", null),
-        ("Side_Left.wav", "left"), ("Side_Right.wav", "right"),
+        (Alsa + "/Front_Left.wav", "left"), (Alsa + "/Front_Right.wav", "right"), (Alsa + "/Front_Center.wav", null),
+        (Alsa + "/Rear_Left.wav", "left"), (Alsa + "/Rear_Right.wav", "right"), (Alsa + "/Rear_Center.wav", null),
+        (Alsa + "/Side_Left.wav", "left"), (Alsa + "/Side_Right.wav", "right"),
+        (Pocketsphinx + "/goforward.raw", "go"),
+        .. Enumerable.Range(1, 5).Select(i => ($"{Pocketsphinx}/cards/{i:D3}.wav", (string?)null)),
+        .. new[] { "0870", "0880", "0890", "0920", "0930" }.Select(n => ($"{Pocketsphinx}/librivox/sense_and_sensibility_01_austen_64kb-{n}.wav", (string?)null)),
     ];
 
     [Fact]
-    public void the_node_hears_left_and_right_in_real_recordings_and_nothing_else()
+    public void the_node_hears_keywords_in_real_recordings_and_raises_no_false_alarm()
     {
         BnnModel model = BlobReader.Load(File.ReadAllBytes(KwsCommand.DefaultModelPath()));
         IReadOnlyList<string> names = SpeechCorpus.ClassNamesFor(SpeechCorpus.DefaultKeywords);
         int keywords = 0, heard = 0;
+        double seconds = 0;
         var wrong = new List<string>();
-        foreach ((string file, string? keyword) in s_announcements)
+        foreach ((string path, string? keyword) in s_recordings)
         {
-            string path = Path.Combine(AlsaSounds, file);
-            Assert.True(File.Exists(path), $"{path} is missing: install alsa-utils (scripts/setup-test-data.sh does)");
-            WavRecording recording = WavRecording.Read(path);
-            Assert.Equal(48000, recording.SampleRateHz);
+            Assert.True(File.Exists(path), $"{path} is missing: install alsa-utils and pocketsphinx-testdata (scripts/setup-test-data.sh does)");
+            WavRecording recording = Read(path);
+            seconds += recording.DurationSeconds;
             KeywordReplayResult result = KeywordNodeReplay.RunRecording(model, names, recording);
+            string file = Path.GetFileName(path);
             output.WriteLine($"{file}: detected [{string.Join(", ", result.Detections.Select(d => $"{d.Label} {d.Confidence:P0} at {d.Seconds:F2} s"))}]"
                 + (keyword == null ? string.Empty : $"; best posterior of {keyword} in one classification {BestPosterior(result, names.ToList().IndexOf(keyword), names.Count):F2}"));
             keywords += keyword == null ? 0 : 1;
@@ -52,11 +63,30 @@ public sealed class KeywordRealSpeechTests(ITestOutputHelper output)
             wrong.AddRange(result.Detections.Where(d => d.Label != keyword).Select(d => $"{d.Label} in {file}"));
         }
 
-        output.WriteLine($"{heard} of {keywords} keywords heard; false detections: {(wrong.Count == 0 ? "none" : string.Join(", ", wrong))}");
-        // Measured with the model of commit 7f9e1d0: 4 of 6 (Front_Right and Side_Right missed), no false detection.
-        // (Converted by sox instead, with its dither, Front_Right is heard too: these detections are near the threshold.)
+        output.WriteLine($"{heard} of {keywords} keywords heard in {seconds:F1} s of real speech; false detections: {(wrong.Count == 0 ? "none" : string.Join(", ", wrong))}");
+        // Measured with the model of commit 7f9e1d0: 4 of 7 (missed: Front_Right, Side_Right and the "go" of "go
+        // forward"), no false detection. (With the alsa files converted by sox instead, whose dither differs,
+        // Front_Right is heard too: these detections are near the threshold.)
         Assert.True(heard >= 4, $"{heard} of {keywords} keywords heard");
         Assert.Empty(wrong);
+    }
+
+    /// <summary>A WAV file, or pocketsphinx's headerless 16-kHz 16-bit little-endian mono .raw.</summary>
+    private static WavRecording Read(string path)
+    {
+        if (!path.EndsWith(".raw", StringComparison.Ordinal))
+        {
+            return WavRecording.Read(path);
+        }
+
+        byte[] bytes = File.ReadAllBytes(path);
+        short[] samples = new short[bytes.Length / 2];
+        for (int i = 0; i < samples.Length; i++)
+        {
+            samples[i] = BinaryPrimitives.ReadInt16LittleEndian(bytes.AsSpan(2 * i));
+        }
+
+        return new WavRecording(16000, samples);
     }
 
     private static double BestPosterior(KeywordReplayResult result, int target, int classes)
