@@ -57,7 +57,8 @@ public sealed class KeywordRealSpeechTests(ITestOutputHelper output)
             KeywordReplayResult result = KeywordNodeReplay.RunRecording(model, names, recording);
             string file = Path.GetFileName(path);
             output.WriteLine($"{file}: detected [{string.Join(", ", result.Detections.Select(d => $"{d.Label} {d.Confidence:P0} at {d.Seconds:F2} s"))}]"
-                + (keyword == null ? string.Empty : $"; best posterior of {keyword} in one classification {BestPosterior(result, names.ToList().IndexOf(keyword), names.Count):F2}"));
+                + (keyword == null ? string.Empty : $"; best posterior of {keyword} in one classification {BestPosterior(result, names.ToList().IndexOf(keyword), names.Count):F2}")
+                + $"; classifications won: {string.Join(", ", result.InferenceClasses.GroupBy(c => c).OrderByDescending(g => g.Count()).Select(g => $"{names[g.Key]} {g.Count()}"))}");
             keywords += keyword == null ? 0 : 1;
             heard += result.Detections.Any(d => d.Label == keyword) ? 1 : 0;
             wrong.AddRange(result.Detections.Where(d => d.Label != keyword).Select(d => $"{d.Label} in {file}"));
