@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Bnn.Nano.Compiler.Speech;
 using Bnn.Nano.Devices.Audio;
 using Bnn.Nano.Devices.Buses;
@@ -39,7 +40,15 @@ internal sealed record KeywordReplayResult(
     double VirtualSeconds,
     long SteadyStateSteps,
     long SteadyStateAllocatedBytes,
-    int LedChanges);
+    int LedChanges)
+{
+    /// <summary>How many classifications each class won, most first, e.g. "unknown 20, silence 10, stop 2".</summary>
+    public string ClassesWon(IReadOnlyList<string> classNames)
+    {
+        ArgumentNullException.ThrowIfNull(classNames);
+        return string.Join(", ", InferenceClasses.GroupBy(c => c).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).Select(g => $"{classNames[g.Key]} {g.Count()}"));
+    }
+}
 
 /// <summary>
 /// Plays 16-bit PCM through the emulated board into the keyword node: an emulated INMP441 on an emulated I2S bus

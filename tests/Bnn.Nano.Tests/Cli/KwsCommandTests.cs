@@ -32,6 +32,7 @@ public sealed class KwsCommandTests : IDisposable
         Assert.True(code == 0, output);
         Assert.Contains($"{expected.Inferences:N0} inferences, {expected.Detections.Count} detections", output, StringComparison.Ordinal);
         Assert.DoesNotContain("resampled", output, StringComparison.Ordinal);
+        Assert.Contains($"classifications won: {expected.ClassesWon(SpeechCorpus.ClassNamesFor(SpeechCorpus.DefaultKeywords))}", output, StringComparison.Ordinal);
         foreach (KeywordDetection d in expected.Detections)
         {
             Assert.Matches($@"{d.Seconds:F2}\s*│\s*{d.Label}\s*│", output);

@@ -58,7 +58,7 @@ public sealed class KeywordRealSpeechTests(ITestOutputHelper output)
             string file = Path.GetFileName(path);
             output.WriteLine($"{file}: detected [{string.Join(", ", result.Detections.Select(d => $"{d.Label} {d.Confidence:P0} at {d.Seconds:F2} s"))}]"
                 + (keyword == null ? string.Empty : $"; best posterior of {keyword} in one classification {BestPosterior(result, names.ToList().IndexOf(keyword), names.Count):F2}")
-                + $"; classifications won: {string.Join(", ", result.InferenceClasses.GroupBy(c => c).OrderByDescending(g => g.Count()).Select(g => $"{names[g.Key]} {g.Count()}"))}");
+                + $"; classifications won: {result.ClassesWon(names)}");
             keywords += keyword == null ? 0 : 1;
             heard += result.Detections.Any(d => d.Label == keyword) ? 1 : 0;
             wrong.AddRange(result.Detections.Where(d => d.Label != keyword).Select(d => $"{d.Label} in {file}"));
