@@ -48,7 +48,7 @@ internal static class KwsCommand
                 throw new ArgumentException($"--threshold {minimum} is above 1");
             }
 
-            int rate = blob.GetProperty(ModelProperty.SampleRateHz, recording.SampleRateHz);
+            int rate = KeywordNodeReplay.PlaybackRateHz(blob, recording);
             if (rate != recording.SampleRateHz)
             {
                 AnsiConsole.MarkupLine(Ui.Culture, $"[yellow]note:[/] resampled from {recording.SampleRateHz:N0} Hz to the model's {rate:N0} Hz");

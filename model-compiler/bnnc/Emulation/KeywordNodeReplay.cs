@@ -178,13 +178,21 @@ internal static class KeywordNodeReplay
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(recording);
         short[] pcm = recording.Samples.ToArray();
-        int rate = model.GetProperty(ModelProperty.SampleRateHz, recording.SampleRateHz);
+        int rate = PlaybackRateHz(model, recording);
         if (rate != recording.SampleRateHz)
         {
             pcm = Resampler.Resample(pcm, recording.SampleRateHz, rate);
         }
 
         return Run(model, classNames, pcm, rate, configure, listenPastEnd: true);
+    }
+
+    /// <summary>The rate <see cref="RunRecording"/> plays a recording at: the model's sample rate (the recording's own when the model names none).</summary>
+    public static int PlaybackRateHz(BnnModel model, WavRecording recording)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(recording);
+        return model.GetProperty(ModelProperty.SampleRateHz, recording.SampleRateHz);
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -7,6 +6,7 @@ using Bnn.Nano.Cli.Commands;
 using Bnn.Nano.Cli.Emulation;
 using Bnn.Nano.Compiler.Speech;
 using Bnn.Nano.Emulator;
+using Bnn.Nano.FrontEnd;
 using Bnn.Nano.Runtime.Model;
 using Xunit;
 using Xunit.Abstractions;
@@ -82,11 +82,7 @@ public sealed class KeywordRealSpeechTests(ITestOutputHelper output)
 
         byte[] bytes = File.ReadAllBytes(path);
         short[] samples = new short[bytes.Length / 2];
-        for (int i = 0; i < samples.Length; i++)
-        {
-            samples[i] = BinaryPrimitives.ReadInt16LittleEndian(bytes.AsSpan(2 * i));
-        }
-
+        AudioFrontEnd.DecodePcm16(bytes, 0, samples, 0, samples.Length);
         return new WavRecording(16000, samples);
     }
 
