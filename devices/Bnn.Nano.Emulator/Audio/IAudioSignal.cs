@@ -2,7 +2,7 @@ namespace Bnn.Nano.Emulator;
 
 /// <summary>
 /// What an emulated microphone hears: a finite run of 16-bit mono samples at a fixed rate, sample 0 first
-/// (a recording such as <see cref="WavRecording"/>, or a generated signal).
+/// (a recording such as <see cref="PcmRecording"/>, or a generated signal).
 /// </summary>
 public interface IAudioSignal
 {

@@ -41,11 +41,17 @@ internal static class KwsCommand
 
             BnnModel blob = BlobReader.Load(File.ReadAllBytes(modelFile.FullName));
             IReadOnlyList<string> names = ClassNames(parse.GetValue(labels), blob.ClassCount);
-            WavRecording recording = WavRecording.Read(parse.GetValue(wav)!.FullName);
+            WavFile file = WavFile.Read(parse.GetValue(wav)!.FullName);
+            var recording = new PcmRecording(file.SampleRate, file.ToMono());
             double minimum = parse.GetValue(threshold);
             if (minimum > 1)
             {
                 throw new ArgumentException($"--threshold {minimum} is above 1");
+            }
+
+            if (file.Channels > 1)
+            {
+                AnsiConsole.MarkupLine(Ui.Culture, $"[yellow]note:[/] mixed {file.Channels} channels down to one (the microphone is mono)");
             }
 
             int rate = KeywordNodeReplay.PlaybackRateHz(blob, recording);

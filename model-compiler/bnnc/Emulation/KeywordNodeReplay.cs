@@ -81,7 +81,7 @@ internal static class KeywordNodeReplay
         }
 
         var clock = new VirtualClock();
-        var microphone = new EmulatedInmp441(clock, new WavRecording(sampleRateHz, pcm), GainBits);
+        var microphone = new EmulatedInmp441(clock, new PcmRecording(sampleRateHz, pcm), GainBits);
         var driver = new Inmp441Microphone(microphone, sampleRateHz, GainBits, Inmp441Microphone.DefaultBufferSamples);
         var pin = new CountingOutput();
         var node = new KeywordNode(model, driver, clock, new StatusLed(pin));
@@ -173,7 +173,7 @@ internal static class KeywordNodeReplay
     /// (a microphone on the node delivers the model's rate; the conversion is the corpus builder's band-limited
     /// <see cref="Resampler"/>), then played with <c>listenPastEnd</c> so that its last word is reported.
     /// </summary>
-    public static KeywordReplayResult RunRecording(BnnModel model, IReadOnlyList<string> classNames, WavRecording recording, Action<KeywordNode>? configure = null)
+    public static KeywordReplayResult RunRecording(BnnModel model, IReadOnlyList<string> classNames, PcmRecording recording, Action<KeywordNode>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(recording);
@@ -188,7 +188,7 @@ internal static class KeywordNodeReplay
     }
 
     /// <summary>The rate <see cref="RunRecording"/> plays a recording at: the model's sample rate (the recording's own when the model names none).</summary>
-    public static int PlaybackRateHz(BnnModel model, WavRecording recording)
+    public static int PlaybackRateHz(BnnModel model, PcmRecording recording)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(recording);

@@ -26,7 +26,7 @@ public sealed class KwsCommandTests : IDisposable
         string wav = Path.Combine(_folder, "stream.wav");
         WavFile.Mono(stream.SampleRate, stream.Pcm).Write(wav);
         BnnModel model = BlobReader.Load(File.ReadAllBytes(KwsCommand.DefaultModelPath()));
-        KeywordReplayResult expected = KeywordNodeReplay.RunRecording(model, SpeechCorpus.ClassNamesFor(SpeechCorpus.DefaultKeywords), new WavRecording(stream.SampleRate, stream.Pcm));
+        KeywordReplayResult expected = KeywordNodeReplay.RunRecording(model, SpeechCorpus.ClassNamesFor(SpeechCorpus.DefaultKeywords), new PcmRecording(stream.SampleRate, stream.Pcm));
 
         (int code, string output) = BnncConsole.Run("kws", "--wav", wav);
         Assert.True(code == 0, output);
@@ -45,6 +45,20 @@ public sealed class KwsCommandTests : IDisposable
         Assert.True(code == 0, output);
         Assert.Contains("resampled from 48,000 Hz to the model's 16,000 Hz", output, StringComparison.Ordinal);
         Assert.Contains($"{expected.Inferences:N0} inferences", output, StringComparison.Ordinal);
+
+        // A stereo recording is mixed down to the mono microphone's signal (both channels alike: the same result).
+        string stereo = Path.Combine(_folder, "stream-stereo.wav");
+        short[] interleaved = new short[2 * stream.Pcm.Length];
+        for (int i = 0; i < stream.Pcm.Length; i++)
+        {
+            interleaved[2 * i] = interleaved[(2 * i) + 1] = stream.Pcm[i];
+        }
+
+        new WavFile(stream.SampleRate, 2, interleaved).Write(stereo);
+        (code, output) = BnncConsole.Run("kws", "--wav", stereo);
+        Assert.True(code == 0, output);
+        Assert.Contains("mixed 2 channels down to one", output, StringComparison.Ordinal);
+        Assert.Contains($"{expected.Inferences:N0} inferences, {expected.Detections.Count} detections", output, StringComparison.Ordinal);
 
         (code, output) = BnncConsole.Run("kws", "--wav", Path.Combine(_folder, "missing.wav"));
         Assert.Equal(1, code);

@@ -3,6 +3,7 @@ using System.IO;
 using System.Linq;
 using Bnn.Nano.Devices.Audio;
 using Bnn.Nano.Devices.Buses;
+using Bnn.Nano.Compiler.Speech;
 using Bnn.Nano.Emulator;
 using Xunit;
 
@@ -10,7 +11,7 @@ namespace Bnn.Nano.Tests.Devices;
 
 /// <summary>
 /// Our INMP441 driver against the emulated microphone on the emulated I2S bus (the path the KWS node runs), plus the
-/// driver alone on hand-made slots and the emulator's WAV reader.
+/// driver alone on hand-made slots; WAV files reach the microphone through the one WAV codec (WavFile).
 /// </summary>
 public class Inmp441Tests
 {
@@ -23,7 +24,8 @@ public class Inmp441Tests
     public void Wav_played_at_matching_gain_reaches_the_audio_source_bit_exact(int gain)
     {
         short[] original = TestSignal(Rate + 1234, seed: 7);
-        WavRecording wav = WavRecording.Parse(new WavRecording(Rate, original).ToWavBytes(), "round-trip.wav");
+        WavFile file = WavFile.Parse(WavFile.Mono(Rate, original).ToBytes(), "round-trip.wav");
+        var wav = new PcmRecording(file.SampleRate, file.ToMono());
         var clock = new VirtualClock();
         var mic = new EmulatedInmp441(clock, wav, gain);
         IAudioSource source = new Inmp441Microphone(mic, mic.SampleRateHz, gain, Inmp441Microphone.DefaultBufferSamples);
@@ -42,8 +44,9 @@ public class Inmp441Tests
         string path = Path.Combine(Path.GetTempPath(), "bnn-inmp441-" + Guid.NewGuid().ToString("N") + ".wav");
         try
         {
-            File.WriteAllBytes(path, new WavRecording(8000, original).ToWavBytes());
-            var mic = new EmulatedInmp441(new VirtualClock(), WavRecording.Read(path), gainBits: 4);
+            WavFile.Mono(8000, original).Write(path);
+            WavFile file = WavFile.Read(path);
+            var mic = new EmulatedInmp441(new VirtualClock(), new PcmRecording(file.SampleRate, file.ToMono()), gainBits: 4);
             var source = new Inmp441Microphone(mic, 8000, 4, 100);
 
             Assert.Equal(original, ReadAll(source, original.Length, 333));
@@ -63,7 +66,7 @@ public class Inmp441Tests
         Assert.Equal(unchecked((int)0xFFFF0000), EmulatedInmp441.EncodeSlot(-1, 0));
         Assert.Equal(unchecked((int)0x80000000), EmulatedInmp441.EncodeSlot(short.MinValue, 0));
 
-        var mic = new EmulatedInmp441(new VirtualClock(), new WavRecording(Rate, new short[] { 0x1234, -2 }), gainBits: 4);
+        var mic = new EmulatedInmp441(new VirtualClock(), new PcmRecording(Rate, new short[] { 0x1234, -2 }), gainBits: 4);
         byte[] bytes = new byte[8];
         mic.Read(bytes, 0, 8);
 
@@ -100,7 +103,7 @@ public class Inmp441Tests
     public void Gain_above_the_recordings_level_multiplies_and_saturates()
     {
         short[] original = TestSignal(4000, seed: 11);
-        var mic = new EmulatedInmp441(new VirtualClock(), new WavRecording(Rate, original), gainBits: 0);
+        var mic = new EmulatedInmp441(new VirtualClock(), new PcmRecording(Rate, original), gainBits: 0);
         var source = new Inmp441Microphone(mic, Rate, 3, 64);
 
         short[] heard = ReadAll(source, original.Length, 500);
@@ -118,7 +121,7 @@ public class Inmp441Tests
     public void Gain_below_the_recordings_level_shifts_right_rounding_toward_minus_infinity()
     {
         short[] original = { 0, 1, 15, 16, 17, -1, -15, -16, -17, 32767, -32768 };
-        var mic = new EmulatedInmp441(new VirtualClock(), new WavRecording(Rate, original), gainBits: 8);
+        var mic = new EmulatedInmp441(new VirtualClock(), new PcmRecording(Rate, original), gainBits: 8);
         var source = new Inmp441Microphone(mic, Rate, 4, 64);
 
         short[] heard = ReadAll(source, original.Length, original.Length);
@@ -131,7 +134,7 @@ public class Inmp441Tests
     public void Gain_change_applies_from_the_next_read()
     {
         short[] original = Enumerable.Repeat((short)100, 20).ToArray();
-        var mic = new EmulatedInmp441(new VirtualClock(), new WavRecording(Rate, original), gainBits: 4);
+        var mic = new EmulatedInmp441(new VirtualClock(), new PcmRecording(Rate, original), gainBits: 4);
         var source = new Inmp441Microphone(mic, Rate, 4, 64);
         short[] a = new short[10];
         short[] b = new short[10];
@@ -149,7 +152,7 @@ public class Inmp441Tests
     public void Reading_one_second_takes_one_second_of_clock_and_never_returns_a_sample_early()
     {
         var clock = new VirtualClock(5_000_000);
-        var mic = new EmulatedInmp441(clock, new WavRecording(Rate, TestSignal(2 * Rate, seed: 1)));
+        var mic = new EmulatedInmp441(clock, new PcmRecording(Rate, TestSignal(2 * Rate, seed: 1)));
         var source = new Inmp441Microphone(mic, Rate, 0, 128);
         short[] chunk = new short[160];
 
@@ -176,7 +179,7 @@ public class Inmp441Tests
     {
         short[] original = TestSignal(Rate, seed: 5);
         var clock = new VirtualClock();
-        var mic = new EmulatedInmp441(clock, new WavRecording(Rate, original), gainBits: 2);
+        var mic = new EmulatedInmp441(clock, new PcmRecording(Rate, original), gainBits: 2);
         var source = new Inmp441Microphone(mic, Rate, 2, 256);
         clock.Advance(500_000); // half a second of audio waits in the receive ring
         int sleeps = clock.SleepCount;
@@ -198,7 +201,7 @@ public class Inmp441Tests
     public void Odd_sample_rates_round_capture_times_up()
     {
         var clock = new VirtualClock();
-        var mic = new EmulatedInmp441(clock, new WavRecording(11025, TestSignal(11025, seed: 2)));
+        var mic = new EmulatedInmp441(clock, new PcmRecording(11025, TestSignal(11025, seed: 2)));
         var source = new Inmp441Microphone(mic, 11025, 0, 256);
         short[] buffer = new short[11025];
 
@@ -212,7 +215,7 @@ public class Inmp441Tests
     public void Reads_larger_than_the_driver_buffer_are_chunked_and_honour_the_offset()
     {
         short[] original = TestSignal(1000, seed: 9);
-        var mic = new EmulatedInmp441(new VirtualClock(), new WavRecording(Rate, original), gainBits: 1);
+        var mic = new EmulatedInmp441(new VirtualClock(), new PcmRecording(Rate, original), gainBits: 1);
         var source = new Inmp441Microphone(mic, Rate, 1, 64);
         short[] target = Enumerable.Repeat((short)12345, 1010).ToArray();
 
@@ -228,7 +231,7 @@ public class Inmp441Tests
     public void Zero_sample_read_touches_neither_bus_nor_clock()
     {
         var clock = new VirtualClock();
-        var mic = new EmulatedInmp441(clock, new WavRecording(Rate, new short[10]));
+        var mic = new EmulatedInmp441(clock, new PcmRecording(Rate, new short[10]));
         var source = new Inmp441Microphone(mic, Rate);
 
         source.Read(new short[4], 4, 0);
@@ -241,7 +244,7 @@ public class Inmp441Tests
     public void Steady_state_reads_allocate_nothing()
     {
         var clock = new VirtualClock();
-        var mic = new EmulatedInmp441(clock, new WavRecording(Rate, TestSignal(Rate, seed: 4)), gainBits: 3, loop: true);
+        var mic = new EmulatedInmp441(clock, new PcmRecording(Rate, TestSignal(Rate, seed: 4)), gainBits: 3, loop: true);
         var source = new Inmp441Microphone(mic, Rate, 5, 128);
         short[] frame = new short[400]; // larger than the buffer: chunked reads included
 
@@ -266,8 +269,8 @@ public class Inmp441Tests
     public void After_the_recording_ends_the_microphone_hears_silence_or_the_loop()
     {
         short[] original = { 1, 2, 3, 4, 5 };
-        var once = new Inmp441Microphone(new EmulatedInmp441(new VirtualClock(), new WavRecording(Rate, original), 8), Rate, 8, 4);
-        var looped = new Inmp441Microphone(new EmulatedInmp441(new VirtualClock(), new WavRecording(Rate, original), 8, loop: true), Rate, 8, 4);
+        var once = new Inmp441Microphone(new EmulatedInmp441(new VirtualClock(), new PcmRecording(Rate, original), 8), Rate, 8, 4);
+        var looped = new Inmp441Microphone(new EmulatedInmp441(new VirtualClock(), new PcmRecording(Rate, original), 8, loop: true), Rate, 8, 4);
 
         Assert.Equal(new short[] { 1, 2, 3, 4, 5, 0, 0, 0, 0, 0, 0, 0 }, ReadAll(once, 12, 12));
         Assert.Equal(new short[] { 1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 1, 2 }, ReadAll(looped, 12, 5));
@@ -278,7 +281,7 @@ public class Inmp441Tests
     {
         short[] original = TestSignal(1000, seed: 6);
         var clock = new VirtualClock();
-        var mic = new EmulatedInmp441(clock, new WavRecording(Rate, original), gainBits: 0);
+        var mic = new EmulatedInmp441(clock, new PcmRecording(Rate, original), gainBits: 0);
         var source = new Inmp441Microphone(mic, Rate, 0, 100);
         short[] heard = new short[1000];
         source.Read(heard, 0, 100);
@@ -298,7 +301,7 @@ public class Inmp441Tests
     [Fact]
     public void Errors_until_cleared_fail_every_read_and_clear_faults_ends_them()
     {
-        var mic = new EmulatedInmp441(new VirtualClock(), new WavRecording(Rate, new short[100]));
+        var mic = new EmulatedInmp441(new VirtualClock(), new PcmRecording(Rate, new short[100]));
         var source = new Inmp441Microphone(mic, Rate);
         short[] buffer = new short[10];
         mic.InjectReadErrors(EmulatedInmp441.UntilCleared, BusError.Timeout);
@@ -319,7 +322,7 @@ public class Inmp441Tests
     {
         short[] original = Enumerable.Range(0, 1000).Select(i => (short)i).ToArray();
         var clock = new VirtualClock();
-        var mic = new EmulatedInmp441(clock, new WavRecording(Rate, original), gainBits: 8) { DmaBufferSamples = 100 };
+        var mic = new EmulatedInmp441(clock, new PcmRecording(Rate, original), gainBits: 8) { DmaBufferSamples = 100 };
         var source = new Inmp441Microphone(mic, Rate, 8, 256);
         clock.Advance(300 * 1_000_000L / Rate); // 300 samples captured, room for 100
 
@@ -333,7 +336,7 @@ public class Inmp441Tests
     [Fact]
     public void Disconnected_microphone_reads_exact_zeros_and_the_driver_notices()
     {
-        var mic = new EmulatedInmp441(new VirtualClock(), new WavRecording(Rate, TestSignal(Rate, seed: 8)), loop: true) { Disconnected = true };
+        var mic = new EmulatedInmp441(new VirtualClock(), new PcmRecording(Rate, TestSignal(Rate, seed: 8)), loop: true) { Disconnected = true };
         var source = new Inmp441Microphone(mic, Rate, 6, 256);
         short[] frame = new short[256];
 
@@ -379,7 +382,7 @@ public class Inmp441Tests
     public void Emulator_refuses_bad_arguments()
     {
         var clock = new VirtualClock();
-        var wav = new WavRecording(Rate, new short[8]);
+        var wav = new PcmRecording(Rate, new short[8]);
         Assert.Throws<ArgumentNullException>(() => new EmulatedInmp441(null!, wav));
         Assert.Throws<ArgumentNullException>(() => new EmulatedInmp441(clock, null!));
         Assert.Throws<ArgumentOutOfRangeException>(() => new EmulatedInmp441(clock, wav, gainBits: 9));
@@ -390,81 +393,6 @@ public class Inmp441Tests
         Assert.Throws<ArgumentOutOfRangeException>(() => mic.InjectReadErrors(-2));
         Assert.Equal(0, clock.NowMicroseconds);
         Assert.Equal(0, mic.NextSampleIndex);
-    }
-
-    [Fact]
-    public void Wav_reader_accepts_extensible_pcm_and_skips_other_chunks()
-    {
-        short[] samples = { 1, -2, 300, -32768, 32767 };
-        byte[] canonical = new WavRecording(22050, samples).ToWavBytes();
-
-        // An odd-sized LIST chunk (padded) between 'fmt ' and 'data', and a wrong RIFF size.
-        byte[] withList = Concat(canonical.AsSpan(0, 36).ToArray(), Chunk("LIST", new byte[] { 1, 2, 3 }), canonical.AsSpan(36).ToArray());
-        BitConverter.GetBytes(0u).CopyTo(withList, 4);
-        WavRecording a = WavRecording.Parse(withList);
-        Assert.Equal(samples, a.Samples.ToArray());
-        Assert.Equal(22050, a.SampleRateHz);
-
-        WavRecording b = WavRecording.Parse(Wav(Extensible(0x0001, 22050), Pcm(samples)));
-        Assert.Equal(samples, b.Samples.ToArray());
-
-        using var stream = new MemoryStream(canonical);
-        WavRecording c = WavRecording.Read(stream);
-        Assert.Equal(samples, c.Samples.ToArray());
-        Assert.Equal(5 / 22050.0, c.DurationSeconds);
-    }
-
-    [Theory]
-    [InlineData("stereo", "2 channels; the microphone is mono")]
-    [InlineData("8-bit", "8-bit PCM; only 16-bit PCM is supported")]
-    [InlineData("24-bit", "24-bit PCM; only 16-bit PCM is supported")]
-    [InlineData("float", "unsupported encoding IEEE float (format 3)")]
-    [InlineData("mulaw", "unsupported encoding mu-law (format 7)")]
-    [InlineData("extensible-float", "unsupported encoding IEEE float (format 3)")]
-    [InlineData("not-riff", "not a WAV file (it does not start with 'RIFF')")]
-    [InlineData("rifx", "big-endian RIFX")]
-    [InlineData("avi", "a RIFF file but not WAVE (form type 'AVI ')")]
-    [InlineData("short", "too short for a RIFF/WAVE header")]
-    [InlineData("truncated-data", "truncated: chunk 'data' at byte 36 says 10 bytes but only 4 follow")]
-    [InlineData("odd-data", "'data' chunk of 3 bytes is not a whole number of 16-bit samples")]
-    [InlineData("no-data", "no 'data' chunk")]
-    [InlineData("no-fmt", "'data' chunk before the 'fmt ' chunk")]
-    [InlineData("zero-rate", "implausible sample rate 0 Hz")]
-    [InlineData("block-align", "block align 4 does not match one channel of 16-bit samples (2)")]
-    public void Wav_reader_refuses_other_formats_naming_source_and_problem(string variant, string expected)
-    {
-        byte[] bytes = variant switch
-        {
-            "stereo" => Wav(Format(1, 2, 16000, 16, 4), Pcm(1, 2)),
-            "8-bit" => Wav(Format(1, 1, 16000, 8, 1), new byte[] { 1, 2 }),
-            "24-bit" => Wav(Format(1, 1, 16000, 24, 3), new byte[] { 1, 2, 3 }),
-            "float" => Wav(Format(3, 1, 16000, 32, 4), new byte[4]),
-            "mulaw" => Wav(Format(7, 1, 8000, 8, 1), new byte[2]),
-            "extensible-float" => Wav(Extensible(0x0003, 16000), new byte[4]),
-            "not-riff" => "JUNKxxxxWAVEfmt "u8.ToArray(),
-            "rifx" => Wav(Format(1, 1, 16000, 16, 2), Pcm(1)).Select((b, i) => i == 3 ? (byte)'X' : b).ToArray(),
-            "avi" => Wav(Format(1, 1, 16000, 16, 2), Pcm(1)).Select((b, i) => i is >= 8 and < 12 ? "AVI "u8[i - 8] : b).ToArray(),
-            "short" => "RIFF"u8.ToArray(),
-            "truncated-data" => Wav(Format(1, 1, 16000, 16, 2), Pcm(1, 2, 3, 4, 5)).AsSpan(0, 48).ToArray(),
-            "odd-data" => Wav(Format(1, 1, 16000, 16, 2), new byte[] { 1, 2, 3 }),
-            "no-data" => Concat("RIFF\0\0\0\0WAVE"u8.ToArray(), Chunk("fmt ", Format(1, 1, 16000, 16, 2))),
-            "no-fmt" => Concat("RIFF\0\0\0\0WAVE"u8.ToArray(), Chunk("data", Pcm(1))),
-            "zero-rate" => Wav(Format(1, 1, 0, 16, 2), Pcm(1)),
-            "block-align" => Wav(Format(1, 1, 16000, 16, 4), Pcm(1)),
-            _ => throw new ArgumentOutOfRangeException(nameof(variant)),
-        };
-
-        InvalidDataException e = Assert.Throws<InvalidDataException>(() => WavRecording.Parse(bytes, "speech/yes-01.wav"));
-        Assert.StartsWith("speech/yes-01.wav: ", e.Message, StringComparison.Ordinal);
-        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Missing_wav_file_is_named()
-    {
-        string path = Path.Combine(Path.GetTempPath(), "bnn-no-such-" + Guid.NewGuid().ToString("N") + ".wav");
-        FileNotFoundException e = Assert.Throws<FileNotFoundException>(() => WavRecording.Read(path));
-        Assert.Contains(path, e.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Reads <paramref name="total"/> samples in calls of at most <paramref name="perRead"/>.</summary>
@@ -495,41 +423,6 @@ public class Inmp441Tests
 
         return s;
     }
-
-    private static byte[] Format(int tag, int channels, int rate, int bits, int blockAlign)
-    {
-        byte[] f = new byte[16];
-        BitConverter.GetBytes((ushort)tag).CopyTo(f, 0);
-        BitConverter.GetBytes((ushort)channels).CopyTo(f, 2);
-        BitConverter.GetBytes(rate).CopyTo(f, 4);
-        BitConverter.GetBytes(rate * blockAlign).CopyTo(f, 8);
-        BitConverter.GetBytes((ushort)blockAlign).CopyTo(f, 12);
-        BitConverter.GetBytes((ushort)bits).CopyTo(f, 14);
-        return f;
-    }
-
-    private static byte[] Extensible(int subTag, int rate)
-    {
-        byte[] f = new byte[40];
-        Format(0xFFFE, 1, rate, subTag == 1 ? 16 : 32, subTag == 1 ? 2 : 4).CopyTo(f, 0);
-        BitConverter.GetBytes((ushort)22).CopyTo(f, 16);
-        BitConverter.GetBytes((ushort)subTag).CopyTo(f, 24);
-        new byte[] { 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71 }.CopyTo(f, 26);
-        return f;
-    }
-
-    private static byte[] Pcm(params short[] samples) => samples.SelectMany(s => BitConverter.GetBytes(s)).ToArray();
-
-    private static byte[] Wav(byte[] format, byte[] data) =>
-        Concat("RIFF\0\0\0\0WAVE"u8.ToArray(), Chunk("fmt ", format), Chunk("data", data));
-
-    private static byte[] Chunk(string id, byte[] body)
-    {
-        byte[] padding = body.Length % 2 == 1 ? new byte[1] : Array.Empty<byte>();
-        return Concat(System.Text.Encoding.ASCII.GetBytes(id), BitConverter.GetBytes(body.Length), body, padding);
-    }
-
-    private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 
     /// <summary>An I2S receiver that hands out fixed bytes (the driver alone, without the emulator's encoding).</summary>
     private sealed class ScriptedReceiver : II2sReceiver

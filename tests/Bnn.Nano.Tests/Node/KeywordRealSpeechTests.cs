@@ -52,7 +52,7 @@ public sealed class KeywordRealSpeechTests(ITestOutputHelper output)
         foreach ((string path, string? keyword) in s_recordings)
         {
             Assert.True(File.Exists(path), $"{path} is missing: install alsa-utils and pocketsphinx-testdata (scripts/setup-test-data.sh does)");
-            WavRecording recording = Read(path);
+            PcmRecording recording = Read(path);
             seconds += recording.DurationSeconds;
             KeywordReplayResult result = KeywordNodeReplay.RunRecording(model, names, recording);
             string file = Path.GetFileName(path);
@@ -73,17 +73,18 @@ public sealed class KeywordRealSpeechTests(ITestOutputHelper output)
     }
 
     /// <summary>A WAV file, or pocketsphinx's headerless 16-kHz 16-bit little-endian mono .raw.</summary>
-    private static WavRecording Read(string path)
+    private static PcmRecording Read(string path)
     {
         if (!path.EndsWith(".raw", StringComparison.Ordinal))
         {
-            return WavRecording.Read(path);
+            WavFile wav = WavFile.Read(path);
+            return new PcmRecording(wav.SampleRate, wav.ToMono());
         }
 
         byte[] bytes = File.ReadAllBytes(path);
         short[] samples = new short[bytes.Length / 2];
         AudioFrontEnd.DecodePcm16(bytes, 0, samples, 0, samples.Length);
-        return new WavRecording(16000, samples);
+        return new PcmRecording(16000, samples);
     }
 
     private static double BestPosterior(KeywordReplayResult result, int target, int classes)

@@ -175,7 +175,7 @@ public sealed class KeywordStreamTests : IClassFixture<KeywordStreamTests.Stream
     public void a_failing_microphone_read_is_reported_and_the_node_goes_on_without_a_window_across_the_gap()
     {
         var clock = new VirtualClock();
-        var microphone = new EmulatedInmp441(clock, new WavRecording(16000, _stream.Audio.Pcm[..(16000 * 6)]), KeywordNodeReplay.GainBits);
+        var microphone = new EmulatedInmp441(clock, new PcmRecording(16000, _stream.Audio.Pcm[..(16000 * 6)]), KeywordNodeReplay.GainBits);
         var driver = new Inmp441Microphone(microphone, 16000, KeywordNodeReplay.GainBits, Inmp441Microphone.DefaultBufferSamples);
         var pin = new EmulatedDigitalOutput(clock);
         var node = new KeywordNode(_stream.Model, driver, clock, new StatusLed(pin));
@@ -210,13 +210,13 @@ public sealed class KeywordStreamTests : IClassFixture<KeywordStreamTests.Stream
     public void models_without_the_keyword_properties_or_at_another_sample_rate_are_refused_with_a_clear_message()
     {
         var clock = new VirtualClock();
-        var source = new Inmp441Microphone(new EmulatedInmp441(clock, new WavRecording(16000, new short[16000])), 16000);
+        var source = new Inmp441Microphone(new EmulatedInmp441(clock, new PcmRecording(16000, new short[16000])), 16000);
         BnnModel gestureModel = Compiler.GeneratedTablesTests.CreateFromTables(
             File.ReadAllText(Path.Combine(RepoPaths.Firmware, "Bnn.Nano.Node", "Board", "GestureModel.g.cs")), "Bnn.Nano.Node.Board.GestureModel");
         NodeException missing = Assert.Throws<NodeException>(() => new KeywordNode(gestureModel, source, clock, null!));
         Assert.Contains("front-end properties", missing.Message, StringComparison.Ordinal);
 
-        var slow = new Inmp441Microphone(new EmulatedInmp441(clock, new WavRecording(8000, new short[8000])), 8000);
+        var slow = new Inmp441Microphone(new EmulatedInmp441(clock, new PcmRecording(8000, new short[8000])), 8000);
         NodeException rate = Assert.Throws<NodeException>(() => new KeywordNode(_stream.Model, slow, clock, null!));
         Assert.Contains("16000 Hz", rate.Message, StringComparison.Ordinal);
     }

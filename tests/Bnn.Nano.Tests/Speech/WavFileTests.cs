@@ -69,6 +69,10 @@ public sealed class WavFileTests : IDisposable
         Assert.Equal(48000, wav.SampleRate);
         Assert.Equal(2, wav.Channels);
         Assert.Equal([1, -1, 300, -300], wav.Samples);
+
+        // A wrong RIFF size (streaming writers leave 0 there) is tolerated: the chunks are what count.
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), 0);
+        Assert.Equal([1, -1, 300, -300], WavFile.Parse(bytes, "streamed.wav").Samples);
     }
 
     [Fact]
@@ -80,6 +84,7 @@ public sealed class WavFileTests : IDisposable
         AssertBad("RIFF\0\0\0\0AVI "u8.ToArray(), "not WAVE");
         AssertBad(Build(Chunk("fmt ", Format(3, 1, 16000, 32)), Chunk("data", new byte[8])), "IEEE float");
         AssertBad(Build(Chunk("fmt ", Format(6, 1, 8000, 8)), Chunk("data", new byte[8])), "A-law");
+        AssertBad(Build(Chunk("fmt ", Format(7, 1, 8000, 8)), Chunk("data", new byte[8])), "mu-law (format 7)");
         AssertBad(Build(Chunk("fmt ", Format(1, 1, 16000, 8)), Chunk("data", new byte[8])), "8-bit PCM");
         AssertBad(Build(Chunk("fmt ", Format(1, 1, 16000, 24)), Chunk("data", new byte[6])), "24-bit PCM");
         AssertBad(Build(Chunk("fmt ", Format(1, 3, 16000, 16)), Chunk("data", new byte[6])), "3 channels");
@@ -90,6 +95,9 @@ public sealed class WavFileTests : IDisposable
         AssertBad(Build(Chunk("data", new byte[4])), "before the 'fmt ' chunk");
         AssertBad(Build(Chunk("LIST", new byte[4])), "no 'fmt ' chunk");
         AssertBad(Build(Chunk("fmt ", Format(1, 2, 16000, 16)), Chunk("data", new byte[6])), "not a whole number of 4-byte frames");
+        byte[] wrongAlign = Format(1, 1, 16000, 16);
+        BinaryPrimitives.WriteUInt16LittleEndian(wrongAlign.AsSpan(12), 4);
+        AssertBad(Build(Chunk("fmt ", wrongAlign), Chunk("data", new byte[4])), "block align 4 does not match 1 channel(s)");
 
         // A data chunk that claims more bytes than the file holds (a truncated download).
         byte[] truncated = Build(Chunk("fmt ", Format(1, 1, 16000, 16)), Chunk("data", new byte[100]));
