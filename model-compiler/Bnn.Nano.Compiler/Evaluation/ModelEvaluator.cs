@@ -9,7 +9,8 @@ namespace Bnn.Nano.Compiler.Evaluation;
 /// <summary>What running a compiled model over a data set measured.</summary>
 /// <param name="Agreement">Fraction of samples where the runtime's class equals the float reference's (null without a network).</param>
 /// <param name="ReferenceAccuracy">Accuracy of the float reference (null without a network).</param>
-/// <param name="AllocatedBytesPerInference">Managed bytes the runtime allocated per inference, measured around the whole run.</param>
+/// <param name="AllocatedBytesPerInference">Managed bytes the runtime allocated per inference over a whole pass of the data set (the quietest of up to three passes, see <see cref="SteadyStateAllocation"/>).</param>
+/// <param name="HostTimePerInference">Host time per inference in the first measured pass.</param>
 /// <param name="Confusion">Confusion[truth * classes + predicted] counts.</param>
 public sealed record EvaluationResult(int Samples, double Accuracy, double? Agreement, double? ReferenceAccuracy, double AllocatedBytesPerInference, TimeSpan HostTimePerInference, int[] Confusion);
 
@@ -47,15 +48,15 @@ public static class ModelEvaluator
             model.Run(inputs[i % n]);
         }
 
-        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        for (int i = 0; i < n; i++)
-        {
-            predictions[i] = model.Run(inputs[i]);
-        }
-
-        TimeSpan elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+        long allocated = SteadyStateAllocation.Bytes(
+            () =>
+            {
+                for (int i = 0; i < n; i++)
+                {
+                    predictions[i] = model.Run(inputs[i]);
+                }
+            },
+            out TimeSpan elapsed);
 
         int classes = model.ClassCount;
         int[] confusion = new int[classes * classes];

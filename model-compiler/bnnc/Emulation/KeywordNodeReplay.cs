@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Bnn.Nano.Compiler.Evaluation;
 using Bnn.Nano.Compiler.Speech;
 using Bnn.Nano.Devices.Audio;
 using Bnn.Nano.Devices.Buses;
@@ -18,7 +19,10 @@ namespace Bnn.Nano.Cli.Emulation;
 /// <param name="AudioSeconds">Audio the node read (the recording, and any silence it listened to after it, rounded up to whole front-end hops).</param>
 /// <param name="VirtualSeconds">Time that passed on the emulated board's clock meanwhile.</param>
 /// <param name="SteadyStateSteps">Node steps after the warm-up, over which allocation was measured.</param>
-/// <param name="SteadyStateAllocatedBytes">Bytes allocated on the node's thread during those steps.</param>
+/// <param name="SteadyStateAllocatedBytes">
+/// Bytes allocated on the node's thread in the quietest of the equal parts those steps were measured in
+/// (<see cref="SteadyStateAllocation"/>); an allocation the node makes shows in every part.
+/// </param>
 /// <param name="LedChanges">Changes of the status LED pin.</param>
 /// <param name="InferenceClasses">Class of every classification (before smoothing), in order.</param>
 /// <param name="InferenceSamples">Samples read when each classification ran (its window ends there).</param>
@@ -108,15 +112,26 @@ internal static class KeywordNodeReplay
         int[] posteriors = new int[inferenceClasses.Length * classCount];
         long warmUp = (long)(WarmUpSeconds * sampleRateHz);
         long start = clock.NowMicroseconds;
-        long allocatedBefore = 0;
+
+        // After the warm-up the stream is measured in SteadyStateAllocation.Passes equal parts and the quietest part
+        // is reported, for the reason SteadyStateAllocation gives (the runtime's own tiered JIT may allocate once).
+        long partSamples = Math.Max(1, (end - warmUp) / SteadyStateAllocation.Passes);
+        long nextPart = warmUp;
+        int partsStarted = 0;
+        long partAllocatedBefore = 0;
+        long quietestPart = long.MaxValue;
         long steadySteps = 0;
         bool measuring = false;
         while (node.SamplesRead < end)
         {
-            if (!measuring && node.SamplesRead >= warmUp)
+            if (partsStarted < SteadyStateAllocation.Passes && node.SamplesRead >= nextPart)
             {
+                long allocatedNow = GC.GetAllocatedBytesForCurrentThread();
+                quietestPart = measuring ? Math.Min(quietestPart, allocatedNow - partAllocatedBefore) : quietestPart;
                 measuring = true;
-                allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                partAllocatedBefore = allocatedNow;
+                partsStarted++;
+                nextPart += partSamples;
             }
 
             int inferences = node.Inferences;
@@ -132,7 +147,7 @@ internal static class KeywordNodeReplay
             steadySteps += measuring ? 1 : 0;
         }
 
-        long allocated = measuring ? GC.GetAllocatedBytesForCurrentThread() - allocatedBefore : 0;
+        long allocated = measuring ? Math.Min(quietestPart, GC.GetAllocatedBytesForCurrentThread() - partAllocatedBefore) : 0;
         if (node.InternalErrors != 0 || node.BusErrors != 0)
         {
             throw new InvalidOperationException($"the keyword node reported {node.InternalErrors} internal and {node.BusErrors} bus errors; last: {node.LastFault?.Message}");

@@ -1,4 +1,5 @@
 using System;
+using Bnn.Nano.Compiler.Evaluation;
 using Bnn.Nano.Devices.Buses;
 using Bnn.Nano.Devices.Led;
 using Bnn.Nano.Emulator;
@@ -92,18 +93,18 @@ public class StatusLedTests
             led.Update(t += 7_000);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++)
+        Assert.Equal(0, SteadyStateAllocation.Bytes(() =>
         {
-            if (i % 1000 == 0)
+            for (int i = 0; i < 10_000; i++)
             {
-                led.Show(StatusLed.Detected, t);
+                if (i % 1000 == 0)
+                {
+                    led.Show(StatusLed.Detected, t);
+                }
+
+                led.Update(t += 7_000);
             }
-
-            led.Update(t += 7_000);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }));
         Assert.True(output.Writes > 20);
     }
 
