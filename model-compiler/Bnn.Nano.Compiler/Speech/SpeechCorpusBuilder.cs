@@ -125,7 +125,7 @@ public sealed class SpeechCorpusBuilder
         List<TtsVoice> voices = [.. _options.TrainVoices, .. _options.TestVoices];
         synthesizer.EnsureAvailable(voices);
 
-        string definition = Definition(synthesizer, noise, [.. voices.Select(v => v.Engine).Distinct().Order()]);
+        string definition = Definition(synthesizer, noise, [.. voices.Select(v => v.Engine).Distinct().Order()], requests);
         string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(definition)));
         SpeechSplitSummary trainSummary = Summarize(SpeechCorpus.TrainSplit, train, _options.TrainVoices);
         SpeechSplitSummary testSummary = Summarize(SpeechCorpus.TestSplit, test, _options.TestVoices);
@@ -383,8 +383,17 @@ public sealed class SpeechCorpusBuilder
         WriteAtomically(Path.Combine(directory, split + ".tsv"), tsv.ToString());
     }
 
-    private string Definition(TtsSynthesizer synthesizer, NoiseSource noise, IReadOnlyList<TtsEngine> engines)
+    private string Definition(TtsSynthesizer synthesizer, NoiseSource noise, IReadOnlyList<TtsEngine> engines, IReadOnlyList<UtteranceRequest> requests)
     {
+        // The utterances' cache keys, in clip order: whatever changes how a word is rendered (a respelling, how a voice
+        // is driven) changes the corpus key too, so an existing corpus is never taken as up to date after such a change.
+        using IncrementalHash utterances = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (UtteranceRequest request in requests)
+        {
+            utterances.AppendData(Encoding.UTF8.GetBytes(synthesizer.Key(request) + "\n"));
+        }
+
+
         using MemoryStream buffer = new();
         using (Utf8JsonWriter w = new(buffer, new JsonWriterOptions { Indented = true }))
         {
@@ -423,6 +432,7 @@ public sealed class SpeechCorpusBuilder
             w.WriteString("noise", noise.Identity);
             w.WriteString("resampler", Resampler.Version);
             w.WriteEndObject();
+            w.WriteString("utterance_keys_sha256", Convert.ToHexStringLower(utterances.GetHashAndReset()));
             WriteStrings(w, "train_voices", _options.TrainVoices.Select(v => v.Speaker));
             WriteStrings(w, "test_voices", _options.TestVoices.Select(v => v.Speaker));
             w.WriteEndObject();

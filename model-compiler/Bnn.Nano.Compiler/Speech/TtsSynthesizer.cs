@@ -25,7 +25,8 @@ public readonly record struct TtsSynthesisStats(int Synthesized, int Cached)
 /// one process per batch of up to <see cref="FestivalBatch"/> words of one voice, because loading a festival voice costs
 /// about 0.3 s), converts each to 16 kHz mono 16-bit with <see cref="Resampler"/>, and keeps it in a disk cache:
 /// <c>CACHE/utterances/ab/&lt;sha256&gt;.wav</c>, where the hash covers engine, engine version, voice, word, rate, pitch,
-/// output rate and resampler version. Cache files are written under a temporary name and renamed, so concurrent or
+/// output rate and resampler version. An utterance's audio depends on its request alone, never on the words rendered
+/// before it in the same festival process (voices that draw random numbers are reseeded for every word). Cache files are written under a temporary name and renamed, so concurrent or
 /// interrupted runs never leave a broken entry.
 /// </summary>
 public sealed class TtsSynthesizer
@@ -37,6 +38,7 @@ public sealed class TtsSynthesizer
     public const int FestivalBatch = 30;
 
     private const string KeyVersion = "bnn-kws-utterance-v1";
+    private const string SeededRendering = "random-generator-seeded-per-utterance";
     private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(2);
 
     private readonly string? _toolPath;
@@ -153,7 +155,8 @@ public sealed class TtsSynthesizer
         // A respelled word joins the key with its spelling ("right=rajt"), so editing ForeignSpelling re-synthesises
         // exactly the affected words while English voices keep their keys.
         string spoken = request.Voice.SpokenText(request.Text);
-        string canonical = string.Join('\n',
+        List<string> parts =
+        [
             KeyVersion,
             TtsVoice.EngineName(request.Voice.Engine),
             EngineVersion(request.Voice.Engine),
@@ -162,8 +165,17 @@ public sealed class TtsSynthesizer
             request.Rate.ToString(CultureInfo.InvariantCulture),
             request.Pitch.ToString(CultureInfo.InvariantCulture),
             SampleRate.ToString(CultureInfo.InvariantCulture),
-            Resampler.Version);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+            Resampler.Version,
+        ];
+
+        // Renditions of a voice that draws random numbers changed when they were seeded per utterance; the marker
+        // retires the older, batch-dependent cache entries of those voices only.
+        if (DrawsRandomNumbers(request.Voice))
+        {
+            parts.Add(SeededRendering);
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts))));
     }
 
     public string CachePath(UtteranceRequest request)
@@ -335,7 +347,7 @@ public sealed class TtsSynthesizer
         return [.. args];
     }
 
-    private static string WriteFestivalScript(List<(string Path, UtteranceRequest Request)> job, string[] outputs, string work)
+    private string WriteFestivalScript(List<(string Path, UtteranceRequest Request)> job, string[] outputs, string work)
     {
         TtsVoice voice = job[0].Request.Voice;
         bool hts = UtteranceRequest.IsHts(voice);
@@ -350,6 +362,14 @@ public sealed class TtsSynthesizer
         for (int i = 0; i < job.Count; i++)
         {
             UtteranceRequest r = job[i].Request;
+            if (DrawsRandomNumbers(voice))
+            {
+                // Restart festival's generator (and czech.scm's lazily measured range of it) for every word, seeded from
+                // the word's cache key: its audio then depends on the request alone, not on the words before it in the batch.
+                int seed = int.Parse(Key(r)[..7], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                s.Append(CultureInfo.InvariantCulture, $"(srand {seed})\n(set! czech-rand-range nil)\n");
+            }
+
             if (hts)
             {
                 string speed = (100.0 / r.Rate).ToString("0.0000", CultureInfo.InvariantCulture);
@@ -369,6 +389,13 @@ public sealed class TtsSynthesizer
         File.WriteAllText(script, s.ToString());
         return script;
     }
+
+    /// <summary>
+    /// festival's Czech voices (czech.scm, czech-randomize) draw intonation contours and duration factors from festival's
+    /// random generator, which runs on from one utterance to the next within a process.
+    /// </summary>
+    private static bool DrawsRandomNumbers(TtsVoice voice) =>
+        voice.Engine == TtsEngine.Festival && voice.Name.StartsWith("czech_", StringComparison.Ordinal);
 
     private static string SchemeString(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 
