@@ -69,7 +69,8 @@ internal static class KwsCommand
             });
 
             AnsiConsole.MarkupLine(Ui.Culture, $"[bold]{Markup.Escape(Path.GetFileName(parse.GetValue(wav)!.FullName))}[/]: {recording.DurationSeconds:F2} s of audio and {result.AudioSeconds - recording.DurationSeconds:F2} s of silence after it through the emulated node ({result.VirtualSeconds:F2} s on its clock)");
-            AnsiConsole.MarkupLine(Ui.Culture, $"{result.Frames:N0} feature frames, {result.Inferences:N0} inferences, {result.Detections.Count} detections, LED changes {result.LedChanges}; classifications won: {Markup.Escape(result.ClassesWon(names))}");
+            AnsiConsole.MarkupLine(Ui.Culture, $"{result.Frames:N0} feature frames, {result.Inferences:N0} inferences, {result.Detections.Count} detections, LED changes {result.LedChanges}");
+            AnsiConsole.MarkupLine(Ui.Culture, $"classifications won: {Markup.Escape(result.ClassesWon(names))}");
             var table = new Table().AddColumn("time s").AddColumn("keyword").AddColumn("confidence");
             foreach (KeywordDetection d in result.Detections)
             {
