@@ -26,8 +26,8 @@ public readonly record struct TtsSynthesisStats(int Synthesized, int Cached)
 /// about 0.3 s), converts each to 16 kHz mono 16-bit with <see cref="Resampler"/>, and keeps it in a disk cache:
 /// <c>CACHE/utterances/ab/&lt;sha256&gt;.wav</c>, where the hash covers engine, engine version, voice, word, rate, pitch,
 /// output rate and resampler version. An utterance's audio depends on its request alone, never on the words rendered
-/// before it in the same festival process (voices that draw random numbers are reseeded for every word). Cache files are written under a temporary name and renamed, so concurrent or
-/// interrupted runs never leave a broken entry.
+/// before it in the same festival process (voices that draw random numbers are reseeded for every word). Cache files
+/// are written under a temporary name and renamed, so concurrent or interrupted runs never leave a broken entry.
 /// </summary>
 public sealed class TtsSynthesizer
 {
