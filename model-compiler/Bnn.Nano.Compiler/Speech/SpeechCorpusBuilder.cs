@@ -393,7 +393,6 @@ public sealed class SpeechCorpusBuilder
             utterances.AppendData(Encoding.UTF8.GetBytes(synthesizer.Key(request) + "\n"));
         }
 
-
         using MemoryStream buffer = new();
         using (Utf8JsonWriter w = new(buffer, new JsonWriterOptions { Indented = true }))
         {

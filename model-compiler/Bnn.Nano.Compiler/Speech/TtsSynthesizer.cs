@@ -352,7 +352,7 @@ public sealed class TtsSynthesizer
         return [.. args];
     }
 
-    private string WriteFestivalScript(List<(string Path, UtteranceRequest Request)> job, string[] outputs, string work)
+    private static string WriteFestivalScript(List<(string Path, UtteranceRequest Request)> job, string[] outputs, string work)
     {
         TtsVoice voice = job[0].Request.Voice;
         bool hts = UtteranceRequest.IsHts(voice);
@@ -370,8 +370,8 @@ public sealed class TtsSynthesizer
             if (DrawsRandomNumbers(voice))
             {
                 // Restart festival's generator (and czech.scm's lazily measured range of it) for every word, seeded from
-                // the word's cache key: its audio then depends on the request alone, not on the words before it in the batch.
-                int seed = int.Parse(Key(r)[..7], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                // the word's cache key (its file name), so that the words before it in the batch do not change its draws.
+                int seed = int.Parse(Path.GetFileNameWithoutExtension(job[i].Path)[..7], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
                 s.Append(CultureInfo.InvariantCulture, $"(srand {seed})\n(set! czech-rand-range nil)\n");
             }
 
