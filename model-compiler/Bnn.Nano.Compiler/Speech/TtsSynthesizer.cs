@@ -23,16 +23,12 @@ public readonly record struct TtsSynthesisStats(int Synthesized, int Cached)
 /// <summary>
 /// Renders <see cref="UtteranceRequest"/>s with the Debian engines (espeak-ng and flite one process per word; festival
 /// one process per batch of up to <see cref="FestivalBatch"/> words of one voice, because loading a festival voice costs
-/// about 0.3 s), converts each to 16 kHz mono 16-bit with <see cref="Resampler"/>, and keeps it in a disk cache:
+/// about 0.3 s, except for the voices that keep state between words, see <see cref="WordsPerProcess"/>), converts each to
+/// 16 kHz mono 16-bit with <see cref="Resampler"/>, and keeps it in a disk cache:
 /// <c>CACHE/utterances/ab/&lt;sha256&gt;.wav</c>, where the hash covers engine, engine version, voice, word, rate, pitch,
 /// output rate and resampler version. Cache files are written under a temporary name and renamed, so concurrent or
-/// interrupted runs never leave a broken entry.
-/// <para>
-/// Known limit: festival's Czech voices keep state from one word to the next within a process. Reseeding their random
-/// generator for every word removed most of it, but not all: building the default corpus from an empty cache and from a
-/// warm one gave 5 of about 1,700 Czech words (5 of 18,000 training clips) with different audio. One festival process
-/// per Czech word would remove the rest (their cache keys then need a new marker).
-/// </para>
+/// interrupted runs never leave a broken entry. An utterance's audio depends on its request alone, never on which other
+/// words were rendered with it, so a corpus built from an empty cache equals one built from a warm cache byte for byte.
 /// </summary>
 public sealed class TtsSynthesizer
 {
@@ -44,6 +40,7 @@ public sealed class TtsSynthesizer
 
     private const string KeyVersion = "bnn-kws-utterance-v1";
     private const string SeededRendering = "random-generator-seeded-per-utterance";
+    private const string OwnProcess = "one-process-per-utterance";
     private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(2);
 
     private readonly string? _toolPath;
@@ -173,11 +170,12 @@ public sealed class TtsSynthesizer
             Resampler.Version,
         ];
 
-        // Renditions of a voice that draws random numbers changed when they were seeded per utterance; the marker
-        // retires the older, batch-dependent cache entries of those voices only.
+        // Renditions of the voices that keep state between words changed when they were seeded per utterance and again
+        // when each got a process of its own; the markers retire the older, batch-dependent cache entries of those voices only.
         if (DrawsRandomNumbers(request.Voice))
         {
             parts.Add(SeededRendering);
+            parts.Add(OwnProcess);
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts))));
@@ -218,7 +216,7 @@ public sealed class TtsSynthesizer
         List<List<(string Path, UtteranceRequest Request)>> jobs = [];
         foreach (IGrouping<string, (string Path, UtteranceRequest Request)> group in todo.Where(t => t.Request.Voice.Engine == TtsEngine.Festival).GroupBy(t => t.Request.Voice.Name))
         {
-            jobs.AddRange(group.Chunk(FestivalBatch).Select(c => c.ToList()));
+            jobs.AddRange(group.Chunk(WordsPerProcess(group.First().Request.Voice)).Select(c => c.ToList()));
         }
 
         jobs.AddRange(todo.Where(t => t.Request.Voice.Engine != TtsEngine.Festival).Select(t => new List<(string, UtteranceRequest)> { t }));
@@ -369,8 +367,9 @@ public sealed class TtsSynthesizer
             UtteranceRequest r = job[i].Request;
             if (DrawsRandomNumbers(voice))
             {
-                // Restart festival's generator (and czech.scm's lazily measured range of it) for every word, seeded from
-                // the word's cache key (its file name), so that the words before it in the batch do not change its draws.
+                // Seed festival's generator (and reset czech.scm's lazily measured range of it) from the word's cache key
+                // (its file name), so that each word, rate and pitch gets draws of its own (a fresh process always starts
+                // the generator at the same state).
                 int seed = int.Parse(Path.GetFileNameWithoutExtension(job[i].Path)[..7], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
                 s.Append(CultureInfo.InvariantCulture, $"(srand {seed})\n(set! czech-rand-range nil)\n");
             }
@@ -396,9 +395,18 @@ public sealed class TtsSynthesizer
     }
 
     /// <summary>
+    /// How many words one engine process renders for <paramref name="voice"/>: 1 for espeak-ng and flite (they start in
+    /// milliseconds) and for festival's Czech voices, <see cref="FestivalBatch"/> for the other festival voices.
     /// festival's Czech voices (czech.scm, czech-randomize) draw intonation contours and duration factors from festival's
-    /// random generator, which runs on from one utterance to the next within a process.
+    /// random generator, which runs on from one utterance to the next within a process; reseeding it per word was not
+    /// enough (some words still came out with a different ending after certain others), so each gets a process.
     /// </summary>
+    public static int WordsPerProcess(TtsVoice voice)
+    {
+        ArgumentNullException.ThrowIfNull(voice);
+        return voice.Engine != TtsEngine.Festival || DrawsRandomNumbers(voice) ? 1 : FestivalBatch;
+    }
+
     private static bool DrawsRandomNumbers(TtsVoice voice) =>
         voice.Engine == TtsEngine.Festival && voice.Name.StartsWith("czech_", StringComparison.Ordinal);
 
