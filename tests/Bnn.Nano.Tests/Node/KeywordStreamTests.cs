@@ -89,9 +89,9 @@ public sealed class KeywordStreamTests : IClassFixture<KeywordStreamTests.Stream
         _output.WriteLine($"{score}: precision {score.Precision:P1}, recall {score.Recall:P1}, F1 {score.F1:F3}");
         Assert.True(audio.Keywords.Count >= 15, $"the stream holds only {audio.Keywords.Count} keywords");
         Assert.True(audio.Words.Count > audio.Keywords.Count, "the stream holds no other words");
-        // Issue 4 asks for F1 ≥ 0.90. The current keyword model (79.42% on held-out voices) reaches 0.939 on this stream
-        // (TP 23, FP 1, FN 2) with the detector defaults, which were chosen on other streams (`bnnc kws-streams --seeds
-        // 21-40 --tune`: 0.931 there, 0.928 on seeds 41-60), never on this one.
+        // Issue 4 asks for F1 ≥ 0.90. The current keyword model (78.33% on held-out voices) reaches 0.902 on this stream
+        // (TP 23, FP 3, FN 2) with the detector defaults, which were chosen on other streams (`bnnc kws-streams --seeds
+        // 21-40 --tune`: 0.938 there, 0.936 on seeds 41-60), never on this one. (The model before it: 0.939.)
         Assert.True(score.F1 >= 0.90, $"detection F1 {score.F1:F3} (TP {score.TruePositives}, FP {score.FalsePositives}, FN {score.FalseNegatives})");
     }
 
