@@ -245,34 +245,27 @@ public static class IlCostInspector
     }
 
     /// <summary>
-    /// The newest device build of a firmware library (<c>firmware/&lt;lib&gt;/bin/&lt;lib&gt;.Device/{Release,Debug}/netstandard2.0/&lt;lib&gt;.dll</c>,
-    /// or the same under <c>devices/</c>), or null when none has been built.
+    /// The device build of a firmware library (<c>firmware/&lt;lib&gt;/bin/&lt;lib&gt;.Device/{Release,Debug}/netstandard2.0/&lt;lib&gt;.dll</c>,
+    /// or the same under <c>devices/</c>): the Release build, which is what the device runs (a Debug build's IL has nops
+    /// and extra local stores), else the Debug build; null when none has been built.
     /// </summary>
     public static string? FindDeviceBuild(string repoRoot, string libraryName)
     {
         ArgumentNullException.ThrowIfNull(repoRoot);
         ArgumentNullException.ThrowIfNull(libraryName);
-        string? newest = null;
-        DateTime newestTime = DateTime.MinValue;
-        foreach (string area in new[] { "firmware", "devices" })
+        foreach (string configuration in new[] { "Release", "Debug" })
         {
-            string projectDirectory = Path.Combine(repoRoot, area, libraryName);
-            foreach (string configuration in new[] { "Release", "Debug" })
+            foreach (string area in new[] { "firmware", "devices" })
             {
-                string candidate = Path.Combine(projectDirectory, "bin", libraryName + ".Device", configuration, "netstandard2.0", libraryName + ".dll");
+                string candidate = Path.Combine(repoRoot, area, libraryName, "bin", libraryName + ".Device", configuration, "netstandard2.0", libraryName + ".dll");
                 if (File.Exists(candidate))
                 {
-                    DateTime time = File.GetLastWriteTimeUtc(candidate);
-                    if (newest == null || time > newestTime)
-                    {
-                        newest = candidate;
-                        newestTime = time;
-                    }
+                    return candidate;
                 }
             }
         }
 
-        return newest;
+        return null;
     }
 
     /// <summary>Renders methods and their loops as the Markdown table of benchmarks/kernel-il-costs.md.</summary>
@@ -371,7 +364,7 @@ public static class IlCostInspector
     }
 
     /// <summary>
-    /// Regenerates benchmarks/kernel-il-costs.md from the newest device build of the runtime (what `bnnc cost` runs)
+    /// Regenerates benchmarks/kernel-il-costs.md from the device build of the runtime (Release if built; what `bnnc cost` runs)
     /// and returns the path written.
     /// </summary>
     public static string WriteKernelReport(string repoRoot)

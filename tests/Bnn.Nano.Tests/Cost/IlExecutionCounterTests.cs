@@ -562,6 +562,14 @@ public class IlExecutionCounterTests
             Assert.Fail("the device build of " + library + " is missing: build firmware/" + library + "/" + library + ".Device.csproj (dotnet build Bnn.Nano.sln builds it)");
         }
 
+        // The device runs Release builds, and a Debug build's IL (nops, extra local stores) differs from them for a reason
+        // that says nothing about the code: comparisons with the device build need this process's builds optimised too.
+        if (!dll!.Contains(Path.DirectorySeparatorChar + "Release" + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            || typeof(BnnModel).Assembly.GetCustomAttribute<System.Diagnostics.DebuggableAttribute>()?.IsJITOptimizerDisabled == true)
+        {
+            Assert.Fail("the IL comparisons with the device build need the Release builds (found " + dll + "): run the README's test command, dotnet test Bnn.Nano.sln -c Release");
+        }
+
         string sources = Path.Combine(RepoPaths.Firmware, library);
         DateTime built = File.GetLastWriteTimeUtc(dll);
         foreach (string source in Directory.EnumerateFiles(sources, "*.cs", SearchOption.AllDirectories))
