@@ -212,14 +212,13 @@ public sealed class TtsSynthesizer
             return new TtsSynthesisStats(0, cached);
         }
 
-        // Festival batches first (the longest jobs), then one job per espeak-ng / flite word.
-        List<List<(string Path, UtteranceRequest Request)>> jobs = [];
-        foreach (IGrouping<string, (string Path, UtteranceRequest Request)> group in todo.Where(t => t.Request.Voice.Engine == TtsEngine.Festival).GroupBy(t => t.Request.Voice.Name))
-        {
-            jobs.AddRange(group.Chunk(WordsPerProcess(group.First().Request.Voice)).Select(c => c.ToList()));
-        }
-
-        jobs.AddRange(todo.Where(t => t.Request.Voice.Engine != TtsEngine.Festival).Select(t => new List<(string, UtteranceRequest)> { t }));
+        // One job per engine process (WordsPerProcess words of one voice), the longest (festival batches) first.
+        List<List<(string Path, UtteranceRequest Request)>> jobs =
+        [
+            .. todo.GroupBy(t => t.Request.Voice)
+                .SelectMany(group => group.Chunk(WordsPerProcess(group.Key)).Select(c => c.ToList()))
+                .OrderByDescending(job => job.Count),
+        ];
         object gate = new();
         try
         {
