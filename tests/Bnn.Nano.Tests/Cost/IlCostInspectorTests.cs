@@ -157,29 +157,7 @@ public class IlCostInspectorTests
         }
     }
 
-    private static IReadOnlyList<MethodIlCost> InspectDeviceBuild()
-    {
-        string? dll = IlCostInspector.FindDeviceBuild(RepoPaths.Root, IlCostInspector.RuntimeLibrary);
-        if (dll == null)
-        {
-            Assert.Fail("the device build of Bnn.Nano.Runtime is missing: build firmware/Bnn.Nano.Runtime/Bnn.Nano.Runtime.Device.csproj (dotnet build Bnn.Nano.sln builds it)");
-        }
-
-        // A DLL older than the sources would price yesterday's kernels.
-        string sources = Path.Combine(RepoPaths.Firmware, IlCostInspector.RuntimeLibrary);
-        DateTime built = File.GetLastWriteTimeUtc(dll);
-        foreach (string source in Directory.EnumerateFiles(sources, "*.cs", SearchOption.AllDirectories))
-        {
-            string relative = Path.GetRelativePath(sources, source);
-            bool generated = relative.StartsWith("bin", StringComparison.Ordinal) || relative.StartsWith("obj", StringComparison.Ordinal);
-            if (!generated && File.GetLastWriteTimeUtc(source) > built)
-            {
-                Assert.Fail(dll + " is older than " + relative + ": rebuild firmware/Bnn.Nano.Runtime/Bnn.Nano.Runtime.Device.csproj (dotnet build Bnn.Nano.sln builds it)");
-            }
-        }
-
-        return IlCostInspector.Inspect(dll);
-    }
+    private static IReadOnlyList<MethodIlCost> InspectDeviceBuild() => IlCostInspector.Inspect(DeviceBuilds.Release(IlCostInspector.RuntimeLibrary));
 
     private static MethodIlCost Find(IReadOnlyList<MethodIlCost> methods, string fullName)
     {

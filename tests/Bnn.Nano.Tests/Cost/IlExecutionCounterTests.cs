@@ -553,35 +553,17 @@ public class IlExecutionCounterTests
         return IlCostInspector.Inspect(DeviceBuild(library)).Single(m => m.TypeName == typeName && m.MethodName == methodName);
     }
 
-    /// <summary>The newest device build of a firmware library, failing when it is missing or older than its sources.</summary>
+    /// <summary>
+    /// The Release device build of a firmware library (<see cref="DeviceBuilds.Release"/>), to compare with this
+    /// process's host builds, which must then be optimised too.
+    /// </summary>
     private static string DeviceBuild(string library)
     {
-        string? dll = IlCostInspector.FindDeviceBuild(RepoPaths.Root, library);
-        if (dll == null)
+        if (typeof(BnnModel).Assembly.GetCustomAttribute<System.Diagnostics.DebuggableAttribute>()?.IsJITOptimizerDisabled == true)
         {
-            Assert.Fail("the device build of " + library + " is missing: build firmware/" + library + "/" + library + ".Device.csproj (dotnet build Bnn.Nano.sln builds it)");
+            Assert.Fail("the IL comparisons with the device build need Release host builds: run the README's test command, dotnet test Bnn.Nano.sln -c Release");
         }
 
-        // The device runs Release builds, and a Debug build's IL (nops, extra local stores) differs from them for a reason
-        // that says nothing about the code: comparisons with the device build need this process's builds optimised too.
-        if (!dll!.Contains(Path.DirectorySeparatorChar + "Release" + Path.DirectorySeparatorChar, StringComparison.Ordinal)
-            || typeof(BnnModel).Assembly.GetCustomAttribute<System.Diagnostics.DebuggableAttribute>()?.IsJITOptimizerDisabled == true)
-        {
-            Assert.Fail("the IL comparisons with the device build need the Release builds (found " + dll + "): run the README's test command, dotnet test Bnn.Nano.sln -c Release");
-        }
-
-        string sources = Path.Combine(RepoPaths.Firmware, library);
-        DateTime built = File.GetLastWriteTimeUtc(dll);
-        foreach (string source in Directory.EnumerateFiles(sources, "*.cs", SearchOption.AllDirectories))
-        {
-            string relative = Path.GetRelativePath(sources, source);
-            bool generated = relative.StartsWith("bin", StringComparison.Ordinal) || relative.StartsWith("obj", StringComparison.Ordinal) || relative.StartsWith("Board", StringComparison.Ordinal);
-            if (!generated && File.GetLastWriteTimeUtc(source) > built)
-            {
-                Assert.Fail(dll + " is older than " + relative + ": rebuild firmware/" + library + "/" + library + ".Device.csproj (dotnet build Bnn.Nano.sln builds it)");
-            }
-        }
-
-        return dll!;
+        return DeviceBuilds.Release(library);
     }
 }
