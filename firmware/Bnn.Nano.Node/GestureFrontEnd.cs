@@ -1,3 +1,4 @@
+using Bnn.Nano.FrontEnd;
 using Bnn.Nano.Runtime.Model;
 
 namespace Bnn.Nano.Node
@@ -12,9 +13,10 @@ namespace Bnn.Nano.Node
     /// <item>Downsampling: the model input is 1 × Steps × 3 (or the same bytes flattened) with Steps = InputLength / 3;
     /// each step is the sum of k = WindowLength / Steps consecutive samples per axis. The ring buffer holds these
     /// block sums (Steps × 3 ints), so memory does not grow with k, and the hop must be a multiple of k.</item>
-    /// <item>Quantisation (InputScaleBits, InputZeroPoint): <c>v = (float)sum / (k · scale · countsPerG)</c> in single
-    /// precision, rounded half away from zero, plus the zero point, clamped to -128..127 (int8 as two's complement).
-    /// scale is in g per step; countsPerG is the sensor's sensitivity (4096 counts/g for an MPU6050 at ±8 g).</item>
+    /// <item>Quantisation (InputScaleBits, InputZeroPoint): <see cref="GestureQuantization"/>, shared with the compiler:
+    /// <c>v = (float)sum / (k · scale · countsPerG)</c> in single precision, rounded half away from zero, plus the zero
+    /// point, clamped to -128..127 (int8 as two's complement). scale is in g per step; countsPerG is the sensor's
+    /// sensitivity (4096 counts/g for an MPU6050 at ±8 g).</item>
     /// </list>
     /// Allocation-free after construction.
     /// </summary>
@@ -103,7 +105,7 @@ namespace Bnn.Nano.Node
             }
 
             _hopBlocks = HopSamples / _downsample;
-            _divisor = _downsample * Scale * countsPerG;
+            _divisor = GestureQuantization.Divisor(_downsample, Scale, countsPerG);
             CountsPerG = countsPerG;
             _ring = new int[_steps * Axes];
             _input = new byte[length];
@@ -219,9 +221,9 @@ namespace Bnn.Nano.Node
             for (int step = 0; step < _steps; step++)
             {
                 int from = block * Axes;
-                input[o] = (byte)Quantize(ring[from], divisor, zeroPoint);
-                input[o + 1] = (byte)Quantize(ring[from + 1], divisor, zeroPoint);
-                input[o + 2] = (byte)Quantize(ring[from + 2], divisor, zeroPoint);
+                input[o] = (byte)GestureQuantization.ToInt8(ring[from], divisor, zeroPoint);
+                input[o + 1] = (byte)GestureQuantization.ToInt8(ring[from + 1], divisor, zeroPoint);
+                input[o + 2] = (byte)GestureQuantization.ToInt8(ring[from + 2], divisor, zeroPoint);
                 o += Axes;
                 block++;
                 if (block == _steps)
@@ -233,33 +235,6 @@ namespace Bnn.Nano.Node
             _windowed = true;
             _blocksSinceWindow = 0;
             return true;
-        }
-
-        /// <summary>
-        /// One int8 feature: v = sum / divisor (single precision), rounded half away from zero, plus the zero point,
-        /// clamped to -128..127. Returned as an int in -128..127.
-        /// </summary>
-        public static int Quantize(int sum, float divisor, int zeroPoint)
-        {
-            float v = sum / divisor;
-            int q = (int)v; // truncates toward zero
-            float fraction = v - q;
-            if (fraction >= 0.5f)
-            {
-                q++;
-            }
-            else if (fraction <= -0.5f)
-            {
-                q--;
-            }
-
-            q += zeroPoint;
-            if (q < -128)
-            {
-                return -128;
-            }
-
-            return q > 127 ? 127 : q;
         }
 
         private static int Required(BnnModel model, int key, string name)

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using Bnn.Nano.Compiler.Ir;
+using Bnn.Nano.FrontEnd;
 using Bnn.Nano.Runtime.Model;
 
 namespace Bnn.Nano.Compiler.Data;
@@ -41,8 +42,8 @@ public sealed class UWaveRecording
 
 /// <summary>
 /// The gesture front end, one definition for training, the emulator tests and the node (firmware
-/// <c>Bnn.Nano.Node.GestureFrontEnd</c> implements the same arithmetic on the device; the end-to-end test proves
-/// they agree on every window):
+/// <c>Bnn.Nano.Node.GestureFrontEnd</c> implements the same windowing on the device, both quantise with the one
+/// <see cref="GestureQuantization"/>, and the end-to-end test proves they agree on every window):
 /// <list type="number">
 /// <item>A recording value is an acceleration in g (the z-normalised series read as g: 1 σ = 1 g). The sensor
 /// (MPU6050 at ±8 g full scale) reports it as counts: <c>c = clamp(round_half_away(g · CountsPerG), -32768, 32767)</c>
@@ -52,7 +53,7 @@ public sealed class UWaveRecording
 /// <item>Quantisation to int8 with a fixed scale (g per step, <see cref="Scale"/> = 1/32 g, so ±4 g spans the int8
 /// range) and zero point 0: <c>v = (float)sum / (k · Scale · CountsPerG)</c> (single precision, in that order),
 /// <c>q = clamp(round_half_away(v) + ZeroPoint, -128, 127)</c>, stored as a two's-complement byte
-/// (<see cref="Quantize"/>).</item>
+/// (<see cref="Quantize"/>, by <see cref="GestureQuantization"/>).</item>
 /// <item>Layout HWC 1 × Steps × 3: time-major, axes x, y, z within a step (a conv1d input; the same bytes flattened
 /// feed an MLP).</item>
 /// </list>
@@ -147,25 +148,9 @@ public sealed record UWaveFrontEnd(int Downsample = 15, float Scale = 1f / 32f, 
         return counts;
     }
 
-    /// <summary>One int8 feature from the sum of Downsample counts of one axis (see the type's documentation).</summary>
-    public sbyte Quantize(int sumOfCounts)
-    {
-        float divisor = Downsample * Scale * CountsPerG;
-        float v = sumOfCounts / divisor;
-        int q = (int)v; // truncates toward zero
-        float fraction = v - q;
-        if (fraction >= 0.5f)
-        {
-            q++;
-        }
-        else if (fraction <= -0.5f)
-        {
-            q--;
-        }
-
-        q += ZeroPoint;
-        return (sbyte)Math.Clamp(q, sbyte.MinValue, sbyte.MaxValue);
-    }
+    /// <summary>One int8 feature from the sum of Downsample counts of one axis: <see cref="GestureQuantization"/>, the node's own arithmetic.</summary>
+    public sbyte Quantize(int sumOfCounts) =>
+        (sbyte)GestureQuantization.ToInt8(sumOfCounts, GestureQuantization.Divisor(Downsample, Scale, CountsPerG), ZeroPoint);
 
     /// <summary>
     /// The model input (HWC 1 × Steps × 3, int8 as bytes) of the window that starts at sample

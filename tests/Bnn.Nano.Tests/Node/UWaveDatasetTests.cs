@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using Bnn.Nano.Compiler;
 using Bnn.Nano.Compiler.Data;
+using Bnn.Nano.FrontEnd;
 using Bnn.Nano.Node;
 using Bnn.Nano.Runtime.Model;
 using Xunit;
@@ -142,10 +143,13 @@ public class UWaveDatasetTests
     }
 
     [Fact]
-    public void UWave_quantisation_is_identical_in_compiler_and_node_including_ties_and_clamping()
+    public void UWave_quantisation_rounds_the_single_precision_quotient_half_away_from_zero_then_clamps_including_ties()
     {
+        // The compiler and the node both quantise with GestureQuantization; this pins its rule against an independent
+        // reference (MathF rounding), at the ties, beside them and at the clamps.
         UWaveFrontEnd fe = M.FrontEnd;
         float divisor = fe.Downsample * fe.Scale * fe.CountsPerG;
+        Assert.Equal(divisor, GestureQuantization.Divisor(fe.Downsample, fe.Scale, fe.CountsPerG));
         var sums = new List<int> { 0, 1, -1, int.MaxValue / 2, int.MinValue / 2 };
         for (int n = -130; n <= 130; n++)
         {
@@ -165,7 +169,8 @@ public class UWaveDatasetTests
             UWaveFrontEnd shifted = fe with { ZeroPoint = zeroPoint };
             foreach (int sum in sums)
             {
-                Assert.Equal(shifted.Quantize(sum), GestureFrontEnd.Quantize(sum, divisor, zeroPoint));
+                int expected = Math.Clamp((int)MathF.Round(sum / divisor, MidpointRounding.AwayFromZero) + zeroPoint, sbyte.MinValue, sbyte.MaxValue);
+                Assert.Equal(expected, shifted.Quantize(sum));
             }
         }
 
