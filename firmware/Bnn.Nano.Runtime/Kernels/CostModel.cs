@@ -45,6 +45,18 @@ namespace Bnn.Nano.Runtime.Kernels
         }
 
         /// <summary>
+        /// Int8WeightConv2d with a window of exactly 9 values: <see cref="Int8WeightConv2dKernels.Im2ColMac9"/> (the
+        /// window in nine locals, one unrolled expression per output channel: 83 IL per channel, static) instead of
+        /// <see cref="Int8WeightConv2dKernels.Im2ColMac"/> (152 per channel for 9 values); its ~40 IL per pixel of
+        /// locals are repaid by the first output channel. Measured with the exact IL counter
+        /// (tests/Bnn.Nano.Tests/Cost/Int8WeightConv2dCostTests.cs): see docs/cost-model.md.
+        /// </summary>
+        public static bool Int8WeightConvNineValueMacPays(int windowValues)
+        {
+            return windowValues == 9;
+        }
+
+        /// <summary>
         /// Harley–Seal spends ~136 IL ops more per output row than SWAR (its three final popcounts) and saves ~182
         /// per full 8-word block, so it pays from one block up: rows of at least 8 words (512 bits).
         /// </summary>

@@ -220,8 +220,13 @@ namespace Bnn.Nano.Runtime.Model
 
                         break;
                     case LayerKind.Int8WeightConv2d:
-                        // CostModel.Int8WeightConvIm2ColPays: Im2ColMac unless 1 output channel over a window of ≤ 2 values.
-                        if (_firstLayerScratch.Length > 0)
+                        // CostModel.Int8WeightConvIm2ColPays: Im2ColMac unless 1 output channel over a window of ≤ 3 values;
+                        // the scratch holds one window, and a window of 9 values runs Im2ColMac9.
+                        if (CostModel.Int8WeightConvNineValueMacPays(_firstLayerScratch.Length))
+                        {
+                            Int8WeightConv2dKernels.Im2ColMac9(input, InputSigned, layer.Geometry, layer.Int8Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _firstLayerScratch);
+                        }
+                        else if (_firstLayerScratch.Length > 0)
                         {
                             Int8WeightConv2dKernels.Im2ColMac(input, InputSigned, layer.Geometry, layer.Int8Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _firstLayerScratch);
                         }

@@ -11,7 +11,8 @@ namespace Bnn.Nano.Tests.Cost;
 /// The kernel choice for Int8WeightConv2d on the device cost model: IL instructions executed, counted exactly by
 /// <see cref="IlExecutionCounter"/> on the instrumented firmware. BnnModel runs the kernel
 /// <see cref="CostModel.Int8WeightConvIm2ColPays"/> picks (Im2ColMac unless one output channel over a window of at most
-/// 3 values); this checks that the pick executes fewer IL, or at most 1% more near the boundary, and prints the counts.
+/// 3 values, and Im2ColMac9 for a window of 9 values); this checks that the pick executes fewer IL, or at most 1% more
+/// near the boundary, and prints the counts.
 /// </summary>
 public class Int8WeightConv2dCostTests
 {
@@ -40,38 +41,90 @@ public class Int8WeightConv2dCostTests
     public void the_cost_model_picks_the_kernel_that_executes_fewer_il_instructions(int height, int width, int inChannels, int outChannels, int kernel, int pad)
     {
         using IlExecutionCounter counter = IlExecutionCounter.Create();
-        Random random = new(height * 1000 + width * 10 + outChannels);
-        byte[] input = new byte[height * width * inChannels];
-        random.NextBytes(input);
         int kernelHeight = height == 1 ? 1 : kernel;
         int padY = height == 1 ? 0 : pad;
-        ConvGeometry host = new(height, width, inChannels, outChannels, kernelHeight, kernel, 1, 1, padY, pad, padY, pad, 0);
-        object geometry = counter.New("Bnn.Nano.Runtime.Kernels.ConvGeometry", height, width, inChannels, outChannels, kernelHeight, kernel, 1, 1, padY, pad, padY, pad, 0);
-        int n = kernelHeight * kernel * inChannels;
-        sbyte[] weights = new sbyte[outChannels * n];
-        for (int i = 0; i < weights.Length; i++)
-        {
-            weights[i] = (sbyte)random.Next(-128, 128);
-        }
-
-        int[] thresholds = new int[outChannels];
-        int outWords = host.OutHeight * host.OutWidth * host.OutWordsPerPixel;
-        ulong[] referenceBits = new ulong[outWords];
-        ulong[] macBits = new ulong[outWords];
-        short[] patch = new short[Int8WeightConv2dKernels.ScratchLength(host)];
-        long reference = counter.Measure(() => counter.CallStatic(Kernels, "Reference", input, true, geometry, weights, thresholds, new int[outChannels], referenceBits, 0)).Total;
-        long mac = counter.Measure(() => counter.CallStatic(Kernels, "Im2ColMac", input, true, geometry, weights, thresholds, new int[outChannels], macBits, 0, patch)).Total;
+        var conv = new ConvCase(counter, height, width, inChannels, outChannels, kernelHeight, kernel, padY, pad);
+        (long reference, ulong[] referenceBits) = conv.Run("Reference");
+        (long mac, ulong[] macBits) = conv.Run("Im2ColMac");
         Assert.Equal(referenceBits, macBits);
 
-        long macs = (long)host.OutHeight * host.OutWidth * outChannels * n;
+        long macs = conv.Pixels * outChannels * conv.WindowValues;
         _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{height}x{width}x{inChannels} -> {outChannels}, kernel {kernelHeight}x{kernel}, pad {pad}: {macs} MACs; Reference {reference} IL ({(double)reference / macs:0.0} per MAC), Im2ColMac {mac} IL ({(double)mac / macs:0.0} per MAC)"));
-        if (CostModel.Int8WeightConvIm2ColPays(n, outChannels))
+        if (CostModel.Int8WeightConvIm2ColPays(conv.WindowValues, outChannels))
         {
             Assert.True(mac < reference, $"Im2ColMac {mac} IL is not below Reference {reference}: {macs} MACs");
         }
         else
         {
             Assert.True(reference <= mac * 1.01, $"Reference {reference} IL is more than 1% above Im2ColMac {mac}");
+        }
+    }
+
+    [Theory]
+    [InlineData(6, 6, 1, 1, 3, 3)]
+    [InlineData(6, 6, 1, 8, 3, 3)]
+    [InlineData(8, 8, 1, 64, 3, 3)]
+    [InlineData(1, 40, 1, 16, 1, 9)]
+    [InlineData(6, 6, 3, 8, 1, 3)]
+    public void a_nine_value_window_runs_im2col_mac9_which_executes_fewer_il_than_im2col_mac(int height, int width, int inChannels, int outChannels, int kernelHeight, int kernelWidth)
+    {
+        using IlExecutionCounter counter = IlExecutionCounter.Create();
+        var conv = new ConvCase(counter, height, width, inChannels, outChannels, kernelHeight, kernelWidth, kernelHeight / 2, kernelWidth / 2);
+        Assert.Equal(9, conv.WindowValues);
+        Assert.True(CostModel.Int8WeightConvIm2ColPays(conv.WindowValues, outChannels) && CostModel.Int8WeightConvNineValueMacPays(conv.WindowValues));
+        (long mac, ulong[] macBits) = conv.Run("Im2ColMac");
+        (long nine, ulong[] nineBits) = conv.Run("Im2ColMac9");
+        Assert.Equal(macBits, nineBits);
+
+        long outputs = conv.Pixels * outChannels;
+        _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{height}x{width}x{inChannels} -> {outChannels}, kernel {kernelHeight}x{kernelWidth}: per output pixel and channel Im2ColMac {(double)mac / outputs:0.0} IL, Im2ColMac9 {(double)nine / outputs:0.0} IL (ratio {(double)mac / nine:0.00})"));
+        Assert.True(nine < mac, $"Im2ColMac9 {nine} IL is not below Im2ColMac {mac}");
+    }
+
+    /// <summary>A seeded random int8 input and int8 weights of one geometry (stride 1, symmetric pads), run by the instrumented kernels.</summary>
+    private sealed class ConvCase
+    {
+        private readonly IlExecutionCounter _counter;
+        private readonly object _geometry;
+        private readonly byte[] _input;
+        private readonly sbyte[] _weights;
+        private readonly int _outChannels;
+        private readonly int _outWords;
+
+        public ConvCase(IlExecutionCounter counter, int height, int width, int inChannels, int outChannels, int kernelHeight, int kernelWidth, int padY, int padX)
+        {
+            _counter = counter;
+            _outChannels = outChannels;
+            Random random = new(height * 1000 + width * 10 + outChannels);
+            _input = new byte[height * width * inChannels];
+            random.NextBytes(_input);
+            ConvGeometry host = new(height, width, inChannels, outChannels, kernelHeight, kernelWidth, 1, 1, padY, padX, padY, padX, 0);
+            _geometry = counter.New("Bnn.Nano.Runtime.Kernels.ConvGeometry", height, width, inChannels, outChannels, kernelHeight, kernelWidth, 1, 1, padY, padX, padY, padX, 0);
+            WindowValues = Int8WeightConv2dKernels.ScratchLength(host);
+            Pixels = (long)host.OutHeight * host.OutWidth;
+            _outWords = host.OutHeight * host.OutWidth * host.OutWordsPerPixel;
+            _weights = new sbyte[outChannels * WindowValues];
+            for (int i = 0; i < _weights.Length; i++)
+            {
+                _weights[i] = (sbyte)random.Next(-128, 128);
+            }
+        }
+
+        public int WindowValues { get; }
+
+        public long Pixels { get; }
+
+        /// <summary>IL executed by one call of the named kernel (thresholds 0, signed input) and the bits it wrote.</summary>
+        public (long Il, ulong[] Bits) Run(string kernel)
+        {
+            ulong[] bits = new ulong[_outWords];
+            int[] thresholds = new int[_outChannels];
+            int[] dots = new int[_outChannels];
+            object?[] arguments = kernel == "Reference"
+                ? [_input, true, _geometry, _weights, thresholds, dots, bits, 0]
+                : [_input, true, _geometry, _weights, thresholds, dots, bits, 0, new short[WindowValues]];
+            long il = _counter.Measure(() => _counter.CallStatic(Kernels, kernel, arguments)).Total;
+            return (il, bits);
         }
     }
 }

@@ -31,6 +31,25 @@ public class Int8WeightConvTests
     }
 
     [Fact]
+    public void nine_value_mac_matches_reference_and_oracle_on_600_random_geometries_with_nine_value_windows()
+    {
+        // Im2ColMac9 takes windows of exactly 9 values: 3×3 over one channel, 1×3 or 3×1 over three, 1×9 (conv1d).
+        Random random = new(95);
+        int checkedGeometries = 0;
+        for (int c = 0; checkedGeometries < 600; c++)
+        {
+            ConvGeometry g = RandomGeometry(random, c);
+            if (Int8WeightConv2dKernels.ScratchLength(g) != 9)
+            {
+                continue;
+            }
+
+            Check(random, g, signed: (checkedGeometries & 1) == 0);
+            checkedGeometries++;
+        }
+    }
+
+    [Fact]
     public void hand_checked_golden_case()
     {
         // Input 1x3, one channel: [10, -20, 30] (int8) or [10, 236, 30] (uint8); kernel 1x3 [2, -1, 3]; pad 1 each side.
@@ -66,33 +85,56 @@ public class Int8WeightConvTests
         }
     }
 
-    [Fact]
-    public void extreme_values_reach_the_worst_case_dot_exactly()
+    [Theory]
+    [InlineData(3)]
+    [InlineData(1)]
+    public void extreme_values_reach_the_worst_case_dot_exactly(int inChannels)
     {
-        // Every weight -128 against every input at its extreme: the centre pixel's dot is n·(-128)·x.
-        ConvGeometry g = new(3, 3, 3, 2, 3, 3, 1, 1, 1, 1, 1, 1, 0);
-        int n = 27;
+        // Every weight -128 against every input at its extreme: the centre pixel's dot is n·(-128)·x. With one input
+        // channel the window has 9 values and Im2ColMac9 runs too.
+        ConvGeometry g = new(3, 3, inChannels, 2, 3, 3, 1, 1, 1, 1, 1, 1, 0);
+        int n = 9 * inChannels;
         sbyte[] weights = new sbyte[2 * n];
         Array.Fill(weights, sbyte.MinValue);
         foreach (bool signed in new[] { true, false })
         {
             foreach (byte value in new byte[] { 0x80, 0x7F, 0xFF, 0x00 })
             {
-                byte[] input = new byte[27];
+                byte[] input = new byte[n];
                 Array.Fill(input, value);
                 int x = signed ? (sbyte)value : value;
                 int centre = n * -128 * x;
                 int[] thresholds = [centre, centre + 1];
                 ulong[] reference = new ulong[9];
-                ulong[] optimised = new ulong[9];
                 Int8WeightConv2dKernels.Reference(input, signed, g, weights, thresholds, new int[2], reference, 0);
-                short[] scratch = new short[Int8WeightConv2dKernels.ScratchLength(g)];
-                Array.Fill(scratch, (short)0x7BCD);
-                Int8WeightConv2dKernels.Im2ColMac(input, signed, g, weights, thresholds, new int[2], optimised, 0, scratch);
-                Assert.Equal(reference, optimised);
                 Assert.Equal(1UL, reference[4]);
+                short[] scratch = new short[Int8WeightConv2dKernels.ScratchLength(g)];
+                foreach (bool nine in n == 9 ? new[] { false, true } : new[] { false })
+                {
+                    Array.Fill(scratch, (short)0x7BCD);
+                    ulong[] optimised = new ulong[9];
+                    if (nine)
+                    {
+                        Int8WeightConv2dKernels.Im2ColMac9(input, signed, g, weights, thresholds, new int[2], optimised, 0, scratch);
+                    }
+                    else
+                    {
+                        Int8WeightConv2dKernels.Im2ColMac(input, signed, g, weights, thresholds, new int[2], optimised, 0, scratch);
+                    }
+
+                    Assert.Equal(reference, optimised);
+                }
             }
         }
+    }
+
+    [Fact]
+    public void nine_value_mac_refuses_other_window_sizes()
+    {
+        ConvGeometry g = new(4, 4, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 0);
+        BnnException e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColMac9(new byte[32], false, g, new sbyte[36], new int[2], new int[2], new ulong[16], 0, new short[18]));
+        Assert.Contains("9 values", e.Message, StringComparison.Ordinal);
+        Assert.Contains("18", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -105,6 +147,9 @@ public class Int8WeightConvTests
         BnnException e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Reference(input, false, g, weights, new int[2], new int[2], output, 0));
         Assert.Contains("padValue", e.Message, StringComparison.Ordinal);
         e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColMac(input, false, g, weights, new int[2], new int[2], output, 0, new short[27]));
+        Assert.Contains("padValue", e.Message, StringComparison.Ordinal);
+        ConvGeometry nine = new(4, 4, 1, 2, 3, 3, 1, 1, 1, 1, 1, 1, -1);
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColMac9(new byte[16], false, nine, new sbyte[18], new int[2], new int[2], output, 0, new short[9]));
         Assert.Contains("padValue", e.Message, StringComparison.Ordinal);
     }
 
@@ -168,6 +213,8 @@ public class Int8WeightConvTests
     [InlineData(false, 2, 70, 3)]
     [InlineData(true, 1, 1, 1)]
     [InlineData(false, 2, 1, 1)]
+    [InlineData(true, 1, 5, 3)]
+    [InlineData(false, 1, 1, 3)]
     public void model_with_int8_weight_conv_matches_the_kernels_and_allocates_nothing_per_run(bool signed, int inChannels, int outChannels, int kernel)
     {
         Random random = new(signed ? 92 : 93);
@@ -178,7 +225,7 @@ public class Int8WeightConvTests
         Assert.Same(m.ConvWeights, model.GetLayer(0).Int8Weights);
         Assert.Equal((m.ConvWeights.Length * 1) + (m.Thresholds.Length * 4) + (m.DenseWeights.Length * 8) + (m.Scales.Length * 8), model.ConstantBytes);
 
-        // The kernel CostModel picks: Im2ColMac (and its int patch) unless 1 output channel over ≤ 2 window values.
+        // The kernel CostModel picks: Im2ColMac (and its short patch) unless 1 output channel over ≤ 3 window values.
         int window = Int8WeightConv2dKernels.ScratchLength(m.Geometry);
         Assert.Equal(outChannels > 1 || window > 3, CostModel.Int8WeightConvIm2ColPays(window, outChannels));
         int patch = CostModel.Int8WeightConvIm2ColPays(window, outChannels) ? window : 0;
@@ -230,11 +277,11 @@ public class Int8WeightConvTests
         LayerReport row = ModelReport.Build(blob).Layers[0];
         long macs = (long)m.Geometry.OutHeight * m.Geometry.OutWidth * 7 * 9 * inChannels;
         Assert.Equal("Int8WeightConv2d", row.Kind);
-        Assert.Equal("Im2ColMac", row.Kernel);
+        Assert.Equal(inChannels == 1 ? "Im2ColMac9" : "Im2ColMac", row.Kernel);
         Assert.Equal(BlobFormat.RecordSize + ((m.ConvWeights.Length + 3) & ~3) + (7 * 4), row.FlashBytes);
         Assert.Equal(macs, row.Int8Ops);
         Assert.Equal(0, row.BinaryOps);
-        Assert.True(row.EstimatedIlOps > 14 * macs, row.EstimatedIlOps.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(row.EstimatedIlOps > (inChannels == 1 ? 9 : 14) * macs, row.EstimatedIlOps.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
@@ -405,6 +452,19 @@ public class Int8WeightConvTests
             {
                 long last = oracle[g.OutHeight - 1, g.OutWidth - 1, o];
                 Assert.True(last == referenceDots[o] && last == optimisedDots[o], "last-pixel dot " + o + " at " + RandomConvGeometry.Describe(g));
+            }
+
+            if (n == 9)
+            {
+                ulong[] nine = new ulong[outLength];
+                Array.Fill(nine, Sentinel);
+                int[] nineDots = new int[g.OutChannels];
+                Int8WeightConv2dKernels.Im2ColMac9(input, signed, g, weights, thresholds, nineDots, nine, outOffset, scratch);
+                Assert.True(expected.AsSpan().SequenceEqual(nine), "Im2ColMac9 differs at " + RandomConvGeometry.Describe(g) + " signed=" + signed);
+                for (int o = 0; o < g.OutChannels; o++)
+                {
+                    Assert.True(oracle[g.OutHeight - 1, g.OutWidth - 1, o] == nineDots[o], "Im2ColMac9 last-pixel dot " + o + " at " + RandomConvGeometry.Describe(g));
+                }
             }
         }
     }
