@@ -94,7 +94,7 @@ public static class SpeechStream
         options ??= new SpeechStreamOptions();
         if (seconds <= 0 || seconds > 3600)
         {
-            throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "a stream lasts between 0 and 3600 s");
+            throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "a stream lasts more than 0 s and at most 3600 s");
         }
 
         if (options.Voices.Count == 0 || options.Keywords.Count == 0 || options.OtherWords.Count == 0)

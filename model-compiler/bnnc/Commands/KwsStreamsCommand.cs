@@ -34,6 +34,12 @@ internal static class KwsStreamsCommand
 
         command.SetAction(parse => Ui.Guard(() =>
         {
+            double length = parse.GetValue(seconds);
+            if (!(length > 0 && length <= 3600))
+            {
+                throw new ArgumentException($"--seconds {length.ToString(Ui.Culture)}: a stream lasts more than 0 s and at most 3,600 s");
+            }
+
             FileInfo modelFile = parse.GetValue(model) ?? new FileInfo(KwsCommand.DefaultModelPath());
             if (!modelFile.Exists)
             {
@@ -49,7 +55,6 @@ internal static class KwsStreamsCommand
                 var other => throw new ArgumentException($"--voices {other}: use train or test"),
             };
             int[] seedList = ParseSeeds(parse.GetValue(seeds)!);
-            double length = parse.GetValue(seconds);
 
             List<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs = KeywordNodeReplay.RunStreams(blob, names, seedList, length, speakers);
             var perStream = new Table().AddColumn("seed").AddColumn("keywords").AddColumn("TP").AddColumn("FP").AddColumn("FN").AddColumn("F1");

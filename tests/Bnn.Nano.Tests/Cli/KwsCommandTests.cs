@@ -91,5 +91,8 @@ public sealed class KwsCommandTests : IDisposable
         (code, output) = BnncConsole.Run("kws-streams", "--voices", "everyone");
         Assert.Equal(1, code);
         Assert.Contains("--voices everyone", output, StringComparison.Ordinal);
+        (code, output) = BnncConsole.Run("kws-streams", "--seconds", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("--seconds 0: a stream lasts more than 0 s", output, StringComparison.Ordinal);
     }
 }
