@@ -23,6 +23,9 @@ internal static class DataCommand
 /// <summary>`bnnc data kws`: the 12-class synthetic keyword-spotting corpus (see SpeechCorpusBuilder).</summary>
 internal static class DataKwsCommand
 {
+    /// <summary>Most synthesis processes at once (each festival process holds a voice in memory).</summary>
+    private const int MaxJobs = 64;
+
     public static Command Create()
     {
         Option<DirectoryInfo?> output = new("--out", "-o") { Description = "output folder (default: <repository>/artifacts/kws)" };
@@ -31,7 +34,7 @@ internal static class DataKwsCommand
         Option<int?> testPerClass = new("--test-per-class") { Description = "test clips per class (default: a third of --per-class, at least 1; 100 by default)" };
         Option<bool> quick = new("--quick") { Description = "a small corpus for a first look: 30 training and 10 test clips per class" };
         Option<DirectoryInfo?> cache = new("--cache") { Description = "utterance cache (default: <repository>/artifacts/kws-cache)" };
-        Option<int> jobs = new("--jobs", "-j") { Description = "parallel synthesis processes", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
+        Option<int> jobs = new("--jobs", "-j") { Description = "parallel synthesis processes", DefaultValueFactory = _ => Math.Clamp(Environment.ProcessorCount, 1, MaxJobs) };
         Option<bool> force = new("--force") { Description = "replace a different corpus already in the output folder" };
         Command command = new("kws", "Build the synthetic 12-class keyword-spotting corpus (silence, unknown, yes, no, up, down, left, right, on, off, stop, go) " +
             "with espeak-ng, flite and festival; test speakers never occur in training");
@@ -42,6 +45,12 @@ internal static class DataKwsCommand
 
         command.SetAction(parse => Ui.Guard(() =>
         {
+            int parallelism = parse.GetValue(jobs);
+            if (parallelism < 1 || parallelism > MaxJobs)
+            {
+                throw new ArgumentException($"--jobs {parallelism}: give 1 to {MaxJobs} parallel synthesis processes");
+            }
+
             int train = parse.GetValue(perClass) ?? (parse.GetValue(quick) ? 30 : new SpeechCorpusOptions().TrainPerClass);
             int test = parse.GetValue(testPerClass) ?? (parse.GetValue(perClass) == null ? (parse.GetValue(quick) ? 10 : 100) : Math.Max(1, train / 3));
             SpeechCorpusOptions options = new()
@@ -50,7 +59,7 @@ internal static class DataKwsCommand
                 TrainPerClass = train,
                 TestPerClass = test,
                 CacheDirectory = parse.GetValue(cache)?.FullName,
-                Parallelism = Math.Max(1, parse.GetValue(jobs)),
+                Parallelism = parallelism,
                 Overwrite = parse.GetValue(force),
             };
             string folder = parse.GetValue(output)?.FullName ?? SpeechCorpus.DefaultDirectory();

@@ -37,5 +37,20 @@ public sealed class DataKwsCommandTests : IDisposable
         Assert.Contains("--force", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--jobs", "0", "--jobs 0: give 1 to 64")]
+    [InlineData("--jobs", "1000", "--jobs 1000: give 1 to 64")]
+    [InlineData("--per-class", "0", "clips per class must be at least 1")]
+    public void data_kws_refuses_bad_counts_before_synthesising_anything(string option, string value, string message)
+    {
+        string output = Path.Combine(_folder, "kws");
+        string cache = Path.Combine(_folder, "cache");
+        (int code, string text) = Bnnc("data", "kws", "--out", output, "--cache", cache, option, value);
+        Assert.Equal(1, code);
+        Assert.Contains(message, text, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output), "nothing is written");
+        Assert.False(Directory.Exists(cache), "nothing is synthesised");
+    }
+
     private static (int Code, string Output) Bnnc(params string[] args) => Bnn.Nano.Tests.Cli.BnncConsole.Run(args);
 }
