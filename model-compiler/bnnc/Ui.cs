@@ -88,7 +88,8 @@ internal static class Ui
             or Bnn.Nano.Runtime.BnnException or InvalidOperationException or Bnn.Nano.Compiler.Onnx.OnnxImportException
             or Bnn.Nano.Node.NodeException or Bnn.Nano.FrontEnd.FrontEndException)
         {
-            AnsiConsole.MarkupLine(Culture, $"[red]error:[/] {Markup.Escape(e.Message)}");
+            // One line: ArgumentOutOfRangeException puts "Actual value was …" on a line of its own.
+            AnsiConsole.MarkupLine(Culture, $"[red]error:[/] {Markup.Escape(e.Message.ReplaceLineEndings(" "))}");
             return 1;
         }
     }

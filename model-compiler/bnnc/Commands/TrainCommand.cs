@@ -36,6 +36,25 @@ internal static class TrainCommand
 
         command.SetAction(parse => Ui.Guard(() =>
         {
+            // The options the trainer would refuse, checked by their command-line names before any data is loaded.
+            int epochCount = parse.GetValue(epochs);
+            int batchSize = parse.GetValue(batch);
+            float learningRate = parse.GetValue(rate);
+            if (epochCount < 1)
+            {
+                throw new ArgumentException($"--epochs {epochCount}: train for at least 1 epoch");
+            }
+
+            if (batchSize < 2)
+            {
+                throw new ArgumentException($"--batch {batchSize}: a batch holds at least 2 samples (batch norm needs them)");
+            }
+
+            if (!(learningRate > 0f) || !float.IsFinite(learningRate))
+            {
+                throw new ArgumentException($"--lr {learningRate.ToString(Ui.Culture)}: the learning rate must be a positive finite number");
+            }
+
             FileInfo target = parse.GetValue(output)!;
             OutputFolder folder = new(target.DirectoryName ?? ".", parse.GetValue(force));
             folder.EnsureWritable(target.Name);
@@ -45,9 +64,9 @@ internal static class TrainCommand
             TrainingOptions options = new()
             {
                 HiddenSizes = ParseWidths(parse.GetValue(hidden)!),
-                Epochs = parse.GetValue(epochs),
-                BatchSize = parse.GetValue(batch),
-                LearningRate = parse.GetValue(rate),
+                Epochs = epochCount,
+                BatchSize = batchSize,
+                LearningRate = learningRate,
                 Seed = parse.GetValue(seed),
                 Validation = validationName == null ? null : DataCatalog.Load(validationName),
             };

@@ -83,6 +83,21 @@ public sealed class BnncTests : IDisposable
         (code, output) = Bnnc("train", "--data", "no-such-data", "--out", Path.Combine(_folder, "n.json"));
         Assert.Equal(1, code);
         Assert.Contains("unknown data set", output, StringComparison.Ordinal);
+
+        foreach ((string option, string value, string message) in new[]
+        {
+            ("--epochs", "0", "--epochs 0: train for at least 1 epoch"),
+            ("--batch", "1", "--batch 1: a batch holds at least 2 samples"),
+            ("--lr", "-0.5", "--lr -0.5: the learning rate must be a positive finite number"),
+            ("--lr", "NaN", "--lr NaN: the learning rate must be a positive finite number"),
+        })
+        {
+            (code, output) = Bnnc("train", "--data", "gestures-train", "--out", Path.Combine(_folder, "n.json"), option, value);
+            Assert.Equal(1, code);
+            Assert.Contains(message, output, StringComparison.Ordinal);
+            Assert.DoesNotContain("training", output, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(_folder, "n.json")));
+        }
     }
 
     [Fact]
