@@ -55,6 +55,11 @@ public static class OnnxImporter
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(options);
+        if (options.InputScale == 0 || !double.IsFinite(options.InputScale) || !double.IsFinite(options.InputOffset))
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"input scale {options.InputScale:R} and offset {options.InputOffset:R}: the scale must be a finite number other than 0 (with 0 every input byte becomes the same graph input), the offset finite"), nameof(options));
+        }
+
         return new Session(model, options).Run();
     }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -66,6 +67,22 @@ public static class NetworkFile
         if (!File.Exists(path))
         {
             throw new FileNotFoundException($"network file '{path}' does not exist", path);
+        }
+
+        Span<byte> start = stackalloc byte[4];
+        using (FileStream stream = File.OpenRead(path))
+        {
+            start = start[..stream.ReadAtLeast(start, 4, throwOnEndOfStream: false)];
+        }
+
+        if (start.Length == 4 && BinaryPrimitives.ReadUInt32LittleEndian(start) == Runtime.Model.BlobFormat.Magic)
+        {
+            throw new InvalidDataException($"'{path}' is a compiled blob (.bnn), not a network file: compile the network JSON that `bnnc train` or `bnnc import` wrote; `bnnc inspect` and `bnnc run` read blobs");
+        }
+
+        if (path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidDataException($"'{path}' is an ONNX model, not a network file: `bnnc import` turns it into one (its --compile option compiles it in the same step)");
         }
 
         try

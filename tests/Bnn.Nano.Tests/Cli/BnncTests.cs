@@ -80,6 +80,19 @@ public sealed class BnncTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("not a valid Bnn.Nano network file", output, StringComparison.Ordinal);
 
+        // A blob or an ONNX model given to compile: the error says which command reads it.
+        string blob = Path.Combine(_folder, "model.bnn");
+        File.WriteAllBytes(blob, [.. "BNNM"u8, 1, 0, 40, 0]);
+        (code, output) = Bnnc("compile", blob, "--out", Path.Combine(_folder, "out"));
+        Assert.Equal(1, code);
+        Assert.Contains("is a compiled blob (.bnn), not a network file", output.ReplaceLineEndings(""), StringComparison.Ordinal);
+        string onnx = Path.Combine(_folder, "model.onnx");
+        File.WriteAllBytes(onnx, [8, 7, 18, 4]);
+        (code, output) = Bnnc("compile", onnx, "--out", Path.Combine(_folder, "out"));
+        Assert.Equal(1, code);
+        Assert.Contains("bnnc import", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_folder, "out")));
+
         (code, output) = Bnnc("train", "--data", "no-such-data", "--out", Path.Combine(_folder, "n.json"));
         Assert.Equal(1, code);
         Assert.Contains("unknown data set", output, StringComparison.Ordinal);

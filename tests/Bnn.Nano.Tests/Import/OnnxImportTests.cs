@@ -426,6 +426,12 @@ public class OnnxImportTests
             (code, output) = Bnnc("import", finn, "--out", Path.Combine(folder, "x.json"), "--input-scale", "one/255");
             Assert.Equal(1, code);
             Assert.Contains("not a number", output, StringComparison.Ordinal);
+
+            // Scale 0 would map every byte to the same graph input: refused, nothing written.
+            (code, output) = Bnnc("import", finn, "--out", Path.Combine(folder, "zero.json"), "--input-scale", "0");
+            Assert.Equal(1, code);
+            Assert.Contains("input scale 0", output, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(folder, "zero.json")));
         }
         finally
         {
