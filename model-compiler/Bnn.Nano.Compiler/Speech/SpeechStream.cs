@@ -86,15 +86,21 @@ public sealed class SpeechStreamResult
 /// </summary>
 public static class SpeechStream
 {
+    /// <summary>Longest stream <see cref="Generate"/> makes, in seconds.</summary>
+    public const double MaxSeconds = 3600;
+
+    /// <summary>Whether <see cref="Generate"/> accepts a stream of this length: more than 0 s, at most <see cref="MaxSeconds"/>.</summary>
+    public static bool IsValidLength(double seconds) => seconds > 0 && seconds <= MaxSeconds;
+
     private const double LeadSeconds = 0.5;
 
     /// <summary>Generates <paramref name="seconds"/> of audio (see the class summary).</summary>
     public static SpeechStreamResult Generate(int seed, double seconds, SpeechStreamOptions? options = null)
     {
         options ??= new SpeechStreamOptions();
-        if (seconds <= 0 || seconds > 3600)
+        if (!IsValidLength(seconds))
         {
-            throw new ArgumentOutOfRangeException(nameof(seconds), seconds, "a stream lasts more than 0 s and at most 3600 s");
+            throw new ArgumentOutOfRangeException(nameof(seconds), seconds, $"a stream lasts more than 0 s and at most {MaxSeconds} s");
         }
 
         if (options.Voices.Count == 0 || options.Keywords.Count == 0 || options.OtherWords.Count == 0)

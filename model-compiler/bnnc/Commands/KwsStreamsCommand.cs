@@ -35,9 +35,9 @@ internal static class KwsStreamsCommand
         command.SetAction(parse => Ui.Guard(() =>
         {
             double length = parse.GetValue(seconds);
-            if (!(length > 0 && length <= 3600))
+            if (!SpeechStream.IsValidLength(length))
             {
-                throw new ArgumentException($"--seconds {length.ToString(Ui.Culture)}: a stream lasts more than 0 s and at most 3,600 s");
+                throw new ArgumentException($"--seconds {length.ToString(Ui.Culture)}: a stream lasts more than 0 s and at most {SpeechStream.MaxSeconds.ToString("N0", Ui.Culture)} s");
             }
 
             FileInfo modelFile = parse.GetValue(model) ?? new FileInfo(KwsCommand.DefaultModelPath());
