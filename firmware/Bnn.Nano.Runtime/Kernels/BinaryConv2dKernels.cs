@@ -64,7 +64,7 @@ namespace Bnn.Nano.Runtime.Kernels
         }
 
         /// <summary>
-        /// Scratch words <see cref="Im2ColHarleySealU64"/> needs: one window ("patch") of
+        /// Scratch words <see cref="Im2ColDenseDotU64"/> needs: one window ("patch") of
         /// KernelHeight * KernelWidth * InWordsPerPixel words.
         /// </summary>
         public static int ScratchLength(ConvGeometry g)
@@ -73,23 +73,21 @@ namespace Bnn.Nano.Runtime.Kernels
         }
 
         /// <summary>
-        /// im2col + dense popcount. Each output pixel's window is laid out as one contiguous patch of
+        /// im2col + dense dot. Each output pixel's window is laid out as one contiguous patch of
         /// P = KernelHeight * KernelWidth * InWordsPerPixel words, in exactly the order of a weight row, so every output
-        /// channel is a plain dense dot over P words: <see cref="BinaryDotKernels.HarleySealU64"/> when P ≥ 8 (at least
-        /// one 8-word carry-save block), else <see cref="BinaryDotKernels.SwarU64"/>, with n = taps × InChannels
-        /// (padding channel bits are 0 on both sides, so XOR leaves them 0).
+        /// channel is a plain dense dot over P words, by the variant <see cref="BinaryDotKernels.Cheapest"/> picks for P
+        /// (<see cref="BinaryDotKernels.NineWordSwarU64"/> for the 9 words of a 3×3 window of ≤ 64 channels,
+        /// <see cref="BinaryDotKernels.HarleySealU64"/> from 8 words, else <see cref="BinaryDotKernels.SwarU64"/>), with
+        /// n = taps × InChannels (padding channel bits are 0 on both sides, so XOR leaves them 0).
         /// <para>
         /// IL count (nanoCLR cost model, docs/cost-model.md; static counts of the Release device build): the hot loop
-        /// is the dense kernel's, per output channel: 250 IL per 8-word Harley–Seal block (31 per word) or 54 per word
-        /// (SWAR). A per-tap loop over the input in place pays, per output channel, the tap/row address arithmetic and
-        /// loop control (~15 IL per kernel row of taps, ~45 of ~530 for a 3×3 window of ≤ 64 channels) and cannot run
-        /// Harley–Seal across tap boundaries (a tap is only InWordsPerPixel words, typically 1). The gather costs one
-        /// native Array.Copy per kernel row (HWC keeps the KernelWidth taps of one input row contiguous; 21 IL per
-        /// row) once per output pixel, shared by all output channels; when the window is contiguous in the input
+        /// is the dense kernel's, per output channel. A per-tap loop over the input in place would pay, per output
+        /// channel, the tap/row address arithmetic and loop control (~15 IL per kernel row of taps) and could not
+        /// unroll or carry-save across tap boundaries (a tap is only InWordsPerPixel words, typically 1). The gather
+        /// costs one native Array.Copy per kernel row (HWC keeps the KernelWidth taps of one input row contiguous; 21 IL
+        /// per row) once per output pixel, shared by all output channels; when the window is contiguous in the input
         /// (KernelHeight == 1, i.e. conv1d, or KernelWidth == InWidth) interior pixels read the input in place with no
-        /// copy at all. Harley–Seal saves 182 IL per 8-word block (250 against 8 × 54) against ~136 IL of extra fixed
-        /// cost per output channel (its three final popcounts), so it is chosen from one full block up (P ≥ 8);
-        /// below that SWAR has no fixed cost.
+        /// copy at all.
         /// </para>
         /// <para>
         /// Edge pixels (some taps outside the input): padded taps of the patch are filled with the pad pixel (all
@@ -99,7 +97,7 @@ namespace Bnn.Nano.Runtime.Kernels
         /// </para>
         /// Scratch: <paramref name="scratch"/> of at least <see cref="ScratchLength"/> words.
         /// </summary>
-        public static void Im2ColHarleySealU64(ulong[] input, int inputOffset, ConvGeometry g, ulong[] weights, int[] thresholds, int[] dots, ulong[] output, int outputOffset, ulong[] scratch)
+        public static void Im2ColDenseDotU64(ulong[] input, int inputOffset, ConvGeometry g, ulong[] weights, int[] thresholds, int[] dots, ulong[] output, int outputOffset, ulong[] scratch)
         {
             int inHeight = g.InHeight;
             int inWidth = g.InWidth;
@@ -119,7 +117,6 @@ namespace Bnn.Nano.Runtime.Kernels
             int patchWords = kernelHeight * tapRowWords;
             int rowStride = inWidth * words;
             int fullBits = kernelHeight * kernelWidth * channels;
-            bool harleySeal = patchWords >= 8;
             bool contiguous = kernelHeight == 1 || kernelWidth == inWidth;
             int outPixel = outputOffset;
             for (int oy = 0; oy < outHeight; oy++)
@@ -164,14 +161,7 @@ namespace Bnn.Nano.Runtime.Kernels
                         }
                     }
 
-                    if (harleySeal)
-                    {
-                        BinaryDotKernels.HarleySealU64(source, sourceOffset, bitCount, weights, patchWords, outChannels, dots);
-                    }
-                    else
-                    {
-                        BinaryDotKernels.SwarU64(source, sourceOffset, bitCount, weights, patchWords, outChannels, dots);
-                    }
+                    BinaryDotKernels.Cheapest(source, sourceOffset, bitCount, weights, patchWords, outChannels, dots);
 
                     if (!interior && padValue == 0)
                     {

@@ -64,5 +64,16 @@ namespace Bnn.Nano.Runtime.Kernels
         {
             return wordsPerRow >= 8;
         }
+
+        /// <summary>
+        /// Rows of exactly 9 words (a 3×3 window of at most 64 channels): <see cref="BinaryDotKernels.NineWordSwarU64"/>
+        /// spends 298 IL ops per output (static) against ≈ 470 for Harley–Seal (one block, one tail word, three final
+        /// popcounts), for 67 per call (the nine input words read into locals), repaid by the first output. Measured
+        /// with the exact IL counter (tests/Bnn.Nano.Tests/Cost/BinaryDotCostTests.cs): see docs/cost-model.md.
+        /// </summary>
+        public static bool NineWordSwarPays(int wordsPerRow)
+        {
+            return wordsPerRow == 9;
+        }
     }
 }

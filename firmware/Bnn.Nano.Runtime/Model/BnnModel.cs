@@ -237,17 +237,17 @@ namespace Bnn.Nano.Runtime.Model
 
                         break;
                     case LayerKind.BinaryConv2d:
-                        BinaryConv2dKernels.Im2ColHarleySealU64(arena, layer.InputOffset, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _patch);
+                        BinaryConv2dKernels.Im2ColDenseDotU64(arena, layer.InputOffset, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _patch);
                         break;
                     case LayerKind.MaxPool2d:
                         MaxPoolBitsKernels.Run(arena, layer.InputOffset, layer.Geometry, arena, layer.OutputOffset);
                         break;
                     case LayerKind.BinaryDense:
-                        BinaryDots(layer, arena, dots);
+                        BinaryDotKernels.Cheapest(arena, layer.InputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
                         OutputStages.ThresholdPack(dots, layer.Thresholds, layer.OutChannels, arena, layer.OutputOffset);
                         break;
                     case LayerKind.BinaryDenseScores:
-                        BinaryDots(layer, arena, dots);
+                        BinaryDotKernels.Cheapest(arena, layer.InputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
                         OutputStages.AffineScores(dots, layer.Scales, layer.Biases, layer.OutChannels, _scores);
                         return OutputStages.ArgMax(_scores, layer.OutChannels);
                     default:
@@ -274,18 +274,6 @@ namespace Bnn.Nano.Runtime.Model
             }
 
             System.Array.Copy(_arena, layer.OutputOffset, destination, 0, layer.OutputWords);
-        }
-
-        private static void BinaryDots(Layer layer, ulong[] arena, int[] dots)
-        {
-            if (CostModel.HarleySealPays(layer.WordsPerRow))
-            {
-                BinaryDotKernels.HarleySealU64(arena, layer.InputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
-            }
-            else
-            {
-                BinaryDotKernels.SwarU64(arena, layer.InputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
-            }
         }
 
         private int IndexOfProperty(int key)

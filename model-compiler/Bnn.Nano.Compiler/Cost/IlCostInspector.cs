@@ -103,6 +103,7 @@ public static class IlCostInspector
         ("BinaryDotKernels.Reference", 1, "bit", 32, "32 bits"),
         ("BinaryDotKernels.SwarU64", 64, "bit", 32, "32 bits"),
         ("BinaryDotKernels.HarleySealU64", 512, "bit", 32, "32 bits"),
+        ("BinaryDotKernels.NineWordSwarU64", 576, "bit", 32, "32 bits"),
         ("Int8BinaryDotKernels.Reference", 1, "input", 1, "input and output"),
         ("Int8BinaryDotKernels.PartialSumTable", 4, "input", 1, "input and output"),
         ("Int8Conv2dKernels.Im2ColPartialSumTable", 64, "window value", 1, "window value and output channel"),

@@ -117,7 +117,7 @@ public sealed record ModelReport(IReadOnlyList<LayerReport> Layers, int FlashByt
                 {
                     int patchWords = layer.WordsPerRow;
                     long window = (long)layer.Geometry.KernelHeight * layer.Geometry.KernelWidth * layer.InChannels;
-                    return ("Im2ColHarleySealU64", pixels * window * outC, pixels * ((DotIl(patchWords) * outC) + (21.0 * layer.Geometry.KernelHeight) + (22.0 * outC)), false);
+                    return ("Im2Col+" + DotKernel(patchWords), pixels * window * outC, pixels * (DotIl(patchWords, outC) + (21.0 * layer.Geometry.KernelHeight) + (22.0 * outC)), false);
                 }
 
             case LayerKind.MaxPool2d:
@@ -138,14 +138,22 @@ public sealed record ModelReport(IReadOnlyList<LayerReport> Layers, int FlashByt
             default:
                 {
                     int words = layer.WordsPerRow;
-                    string kernel = CostModel.HarleySealPays(words) ? "HarleySealU64" : "SwarU64";
-                    return (kernel, (long)layer.Inputs * outC, (DotIl(words) + 22.0) * outC, false);
+                    return (DotKernel(words), (long)layer.Inputs * outC, DotIl(words, outC) + (22.0 * outC), false);
                 }
         }
     }
 
-    /// <summary>IL ops of one binary dot product over a row of <paramref name="words"/> 64-bit words.</summary>
-    private static double DotIl(int words) => CostModel.HarleySealPays(words)
-        ? 160 + (250 * (words / 8)) + (54 * (words % 8))
-        : 24 + (54 * words);
+    /// <summary>The binary dot variant <c>BinaryDotKernels.Cheapest</c> runs for rows of <paramref name="words"/> 64-bit words.</summary>
+    private static string DotKernel(int words) =>
+        CostModel.NineWordSwarPays(words) ? "NineWordSwarU64" : CostModel.HarleySealPays(words) ? "HarleySealU64" : "SwarU64";
+
+    /// <summary>
+    /// IL ops of one call of that variant for <paramref name="outputs"/> rows of <paramref name="words"/> words:
+    /// NineWordSwarU64 298 per row plus ~100 per call (nine input words into locals, the dispatch); Harley–Seal 250 per
+    /// 8-word block, 54 per tail word and ~160 per row (its final popcounts); SWAR 54 per word and ~24 per row.
+    /// </summary>
+    private static double DotIl(int words, int outputs) =>
+        CostModel.NineWordSwarPays(words) ? 100 + (298.0 * outputs)
+        : CostModel.HarleySealPays(words) ? (160 + (250 * (words / 8)) + (54 * (words % 8))) * (double)outputs
+        : (24 + (54 * words)) * (double)outputs;
 }

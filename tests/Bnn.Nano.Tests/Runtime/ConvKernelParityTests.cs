@@ -104,7 +104,7 @@ public class ConvKernelParityTests
             int[] dots = new int[1];
             if (optimised)
             {
-                BinaryConv2dKernels.Im2ColHarleySealU64(input, 0, g, weights, thresholds, dots, output, 0, new ulong[BinaryConv2dKernels.ScratchLength(g)]);
+                BinaryConv2dKernels.Im2ColDenseDotU64(input, 0, g, weights, thresholds, dots, output, 0, new ulong[BinaryConv2dKernels.ScratchLength(g)]);
             }
             else
             {
@@ -136,6 +136,25 @@ public class ConvKernelParityTests
             int channels = random.Next(3) == 0 ? s_edgeChannels[random.Next(s_edgeChannels.Length)] : random.Next(1, 140);
             CheckBinaryConv(random, RandomGeometry(random, channels, random.Next(-1, 2), conv1d: random.Next(4) == 0));
             cases++;
+        }
+    }
+
+    [Fact]
+    public void binary_conv_with_nine_word_windows_matches_reference_and_oracle_on_300_random_geometries()
+    {
+        // A 3×3 window of at most 64 channels is a 9-word patch, whose dot BinaryDotKernels.Cheapest runs with
+        // NineWordSwarU64: every pad value, stride and edge pixel through that path.
+        Random random = new(13);
+        int cases = 0;
+        while (cases < 300)
+        {
+            int channels = random.Next(3) == 0 ? s_edgeChannels[random.Next(5)] : random.Next(1, 65);
+            ConvGeometry g = RandomGeometry(random, channels, random.Next(-1, 2), conv1d: false);
+            if (BinaryConv2dKernels.ScratchLength(g) == 9)
+            {
+                CheckBinaryConv(random, g);
+                cases++;
+            }
         }
     }
 
@@ -456,9 +475,9 @@ public class ConvKernelParityTests
             ulong[] optimised = new ulong[outLength];
             Array.Fill(optimised, Sentinel);
             int[] optimisedDots = new int[g.OutChannels];
-            BinaryConv2dKernels.Im2ColHarleySealU64(input, inOffset, g, weights, thresholds, optimisedDots, optimised, outOffset, scratch);
-            Assert.True(expected.AsSpan().SequenceEqual(optimised), "Im2ColHarleySealU64 differs at " + RandomConvGeometry.Describe(g));
-            AssertLastPixelDots(oracle, g, optimisedDots, "Im2ColHarleySealU64");
+            BinaryConv2dKernels.Im2ColDenseDotU64(input, inOffset, g, weights, thresholds, optimisedDots, optimised, outOffset, scratch);
+            Assert.True(expected.AsSpan().SequenceEqual(optimised), "Im2ColDenseDotU64 differs at " + RandomConvGeometry.Describe(g));
+            AssertLastPixelDots(oracle, g, optimisedDots, "Im2ColDenseDotU64");
         }
     }
 

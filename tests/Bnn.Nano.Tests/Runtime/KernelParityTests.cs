@@ -1,4 +1,5 @@
 using System;
+using Bnn.Nano.Runtime;
 using Bnn.Nano.Runtime.Kernels;
 using Xunit;
 
@@ -43,6 +44,34 @@ public class KernelParityTests
             CheckBinaryShape(random, width, random.Next(1, 12));
             cases++;
         }
+    }
+
+    [Fact]
+    public void nine_word_swar_matches_reference_on_400_random_rows_of_9_words()
+    {
+        // Rows of 513..576 bits (a 3×3 window of 57..64 channels, or any 9-word patch); the padding bits are 0.
+        Random random = new(4);
+        for (int i = 0; i < 400; i++)
+        {
+            CheckBinaryShape(random, random.Next(513, 577), random.Next(1, 70));
+        }
+    }
+
+    [Fact]
+    public void nine_word_swar_reaches_both_extremes_and_refuses_other_row_lengths()
+    {
+        // 576 agreeing bits (pop 0) and 576 differing ones (pop 576, more than one byte of the horizontal sum holds).
+        ulong[] input = new ulong[9];
+        Array.Fill(input, ulong.MaxValue);
+        ulong[] weights = new ulong[18];
+        Array.Fill(weights, ulong.MaxValue, 0, 9);
+        int[] dots = new int[2];
+        BinaryDotKernels.NineWordSwarU64(input, 0, 576, weights, 9, 2, dots);
+        Assert.Equal([576, -576], dots);
+
+        BnnException e = Assert.Throws<BnnException>(() => BinaryDotKernels.NineWordSwarU64(new ulong[8], 0, 512, new ulong[8], 8, 1, dots));
+        Assert.Contains("9 words", e.Message, StringComparison.Ordinal);
+        Assert.Contains("8", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -139,6 +168,15 @@ public class KernelParityTests
         Array.Clear(actual);
         BinaryDotKernels.HarleySealU64(input, offset, bits, weights, words, outputs, actual);
         Assert.True(expected.AsSpan().SequenceEqual(actual), $"HarleySealU64 differs at bits={bits} outputs={outputs}");
+        Array.Clear(actual);
+        BinaryDotKernels.Cheapest(input, offset, bits, weights, words, outputs, actual);
+        Assert.True(expected.AsSpan().SequenceEqual(actual), $"Cheapest differs at bits={bits} outputs={outputs}");
+        if (words == 9)
+        {
+            Array.Clear(actual);
+            BinaryDotKernels.NineWordSwarU64(input, offset, bits, weights, words, outputs, actual);
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"NineWordSwarU64 differs at bits={bits} outputs={outputs}");
+        }
     }
 
     private static void CheckInt8Shape(Random random, int inputs, int outputs, bool signed)
