@@ -48,12 +48,24 @@ namespace Bnn.Nano.Runtime.Kernels
         /// Int8WeightConv2d with a window of exactly 9 values: <see cref="Int8WeightConv2dKernels.Im2ColMac9"/> (the
         /// window in nine locals, one unrolled expression per output channel: 83 IL per channel, static) instead of
         /// <see cref="Int8WeightConv2dKernels.Im2ColMac"/> (152 per channel for 9 values); its ~40 IL per pixel of
-        /// locals are repaid by the first output channel. Measured with the exact IL counter
+        /// locals are repaid by the first output channel (from two channels up <see cref="Int8WeightConvSwarMacPays"/>
+        /// picks the lane-packed variant). Measured with the exact IL counter
         /// (tests/Bnn.Nano.Tests/Cost/Int8WeightConv2dCostTests.cs): see docs/cost-model.md.
         /// </summary>
         public static bool Int8WeightConvNineValueMacPays(int windowValues)
         {
             return windowValues == 9;
+        }
+
+        /// <summary>
+        /// Int8WeightConv2d with a window of exactly 9 values and at least 2 output channels:
+        /// <see cref="Int8WeightConv2dKernels.Im2ColSwarMac9"/> (three channels per 64-bit multiply-accumulate) instead of
+        /// <see cref="Int8WeightConv2dKernels.Im2ColMac9"/>: one group of three channels costs less than two channels of
+        /// Im2ColMac9. Measured with the exact IL counter (tests/Bnn.Nano.Tests/Cost/Int8WeightConv2dCostTests.cs).
+        /// </summary>
+        public static bool Int8WeightConvSwarMacPays(int windowValues, int outChannels)
+        {
+            return windowValues == 9 && outChannels >= 2;
         }
 
         /// <summary>

@@ -148,7 +148,8 @@ namespace Bnn.Nano.Runtime.Kernels
         /// IL count (static, Release device build): 83 per output channel (the 9 products and their sum, the store,
         /// the weight index and the channel loop) against <see cref="Im2ColMac"/>'s 152 for the same 9 values (two
         /// 4-value iterations, one tail value, ~17 per channel), for ~40 more per pixel (the nine locals) shared by
-        /// all output channels (70 per pixel in all besides the gather and ThresholdPack calls). The choice: <see cref="CostModel.Int8WeightConvNineValueMacPays"/>.
+        /// all output channels (70 per pixel in all besides the gather and ThresholdPack calls). The choice: <see cref="CostModel.Int8WeightConvNineValueMacPays"/>;
+        /// from two output channels up <see cref="Im2ColSwarMac9"/> costs less.
         /// </para>
         /// Scratch: <paramref name="patch"/> of at least 9 entries (<see cref="ScratchLength"/>).
         /// </summary>
@@ -191,6 +192,119 @@ namespace Bnn.Nano.Runtime.Kernels
                         dots[o] = (weights[wi] * p0) + (weights[wi + 1] * p1) + (weights[wi + 2] * p2)
                             + (weights[wi + 3] * p3) + (weights[wi + 4] * p4) + (weights[wi + 5] * p5)
                             + (weights[wi + 6] * p6) + (weights[wi + 7] * p7) + (weights[wi + 8] * p8);
+                        wi += 9;
+                    }
+
+                    OutputStages.ThresholdPack(dots, thresholds, outChannels, output, outPixel);
+                    outPixel += outWords;
+                    ix0 += strideX;
+                }
+            }
+        }
+
+        /// <summary>Output channels <see cref="Im2ColSwarMac9"/> computes with one 64-bit multiply-accumulate (21-bit lanes).</summary>
+        public const int SwarLanes = 3;
+
+        /// <summary>
+        /// Entries of the lane-packed weights of <see cref="Im2ColSwarMac9"/>, and the dots scratch it needs: 9 longs and
+        /// 3 dots per group of <see cref="SwarLanes"/> output channels (the last group padded).
+        /// </summary>
+        public static int SwarWeightsLength(int outChannels)
+        {
+            return ((outChannels + SwarLanes - 1) / SwarLanes) * 9;
+        }
+
+        /// <summary>
+        /// Packs the int8 weights of a 9-value window (<paramref name="outChannels"/> rows of 9) for
+        /// <see cref="Im2ColSwarMac9"/>: three channels per long, lane j of group q holding channel 3q + j at bit 21·j,
+        /// <c>packed[9q + k] = w[3q][k] + w[3q+1][k]·2^21 + w[3q+2][k]·2^42</c> (a missing channel of the last group is
+        /// 0). Runs once, when the model is built.
+        /// </summary>
+        public static void PackSwarWeights(sbyte[] weights, int outChannels, long[] packed)
+        {
+            if (weights.Length != outChannels * 9 || packed.Length != SwarWeightsLength(outChannels))
+            {
+                throw new BnnException("int8-weight conv: lane packing needs " + outChannels.ToString() + " rows of 9 weights and " + SwarWeightsLength(outChannels).ToString() + " packed entries");
+            }
+
+            for (int i = 0; i < packed.Length; i++)
+            {
+                packed[i] = 0;
+            }
+
+            for (int o = 0; o < outChannels; o++)
+            {
+                int group = (o / SwarLanes) * 9;
+                int shift = (o % SwarLanes) * 21;
+                for (int k = 0; k < 9; k++)
+                {
+                    packed[group + k] += (long)weights[(o * 9) + k] << shift;
+                }
+            }
+        }
+
+        /// <summary>
+        /// <see cref="Im2ColMac9"/> with three output channels per multiply (SIMD within a register): the lane-packed
+        /// weights (<see cref="PackSwarWeights"/>) hold three channels' weights in 21-bit lanes of one long, so
+        /// Σ p_k · packed_k over the 9 window values is <c>dot₀ + dot₁·2^21 + dot₂·2^42</c>, from which the three dots
+        /// are taken back by sign-extending each lane. Exact: |dot| ≤ 9 · 255 · 128 = 293,760 &lt; 2^20 fits a signed
+        /// 21-bit lane, and the sum stays below 2^61, so nothing wraps.
+        /// <para>
+        /// IL count (static, Release device build): 124 per group of three output channels (the 9 multiply-adds, the
+        /// three lane extractions and stores, the loop) against <see cref="Im2ColMac9"/>'s 83 per channel, for 9 more
+        /// per pixel (the locals are longs); the exact counter measures 70 IL per output pixel and channel against 111
+        /// for 64 channels. It loses for a single channel (two empty lanes); the choice:
+        /// <see cref="CostModel.Int8WeightConvSwarMacPays"/>.
+        /// </para>
+        /// Scratch: <paramref name="patch"/> of at least 9 entries, <paramref name="dots"/> of at least
+        /// <see cref="SwarWeightsLength"/> / 3 entries (whole groups).
+        /// </summary>
+        public static void Im2ColSwarMac9(byte[] input, bool signedInput, ConvGeometry g, long[] swarWeights, int[] thresholds, int[] dots, ulong[] output, int outputOffset, short[] patch)
+        {
+            RequireZeroPadding(g);
+            int outChannels = g.OutChannels;
+            if (ScratchLength(g) != 9 || swarWeights.Length != SwarWeightsLength(outChannels) || dots.Length < SwarWeightsLength(outChannels) / 3)
+            {
+                throw new BnnException("int8-weight conv: Im2ColSwarMac9 needs a window of 9 values (this one has " + ScratchLength(g).ToString() + "), "
+                    + SwarWeightsLength(outChannels).ToString() + " packed weights and " + (SwarWeightsLength(outChannels) / 3).ToString() + " dots");
+            }
+
+            int strideY = g.StrideY;
+            int strideX = g.StrideX;
+            int outWords = g.OutWordsPerPixel;
+            int outHeight = g.OutHeight;
+            int outWidth = g.OutWidth;
+
+            int outPixel = outputOffset;
+            for (int oy = 0; oy < outHeight; oy++)
+            {
+                int iy0 = (oy * strideY) - g.PadTop;
+                int ix0 = -g.PadLeft;
+                for (int ox = 0; ox < outWidth; ox++)
+                {
+                    WindowGather.Gather(input, signedInput, g, iy0, ix0, patch, 0);
+                    long p0 = patch[0];
+                    long p1 = patch[1];
+                    long p2 = patch[2];
+                    long p3 = patch[3];
+                    long p4 = patch[4];
+                    long p5 = patch[5];
+                    long p6 = patch[6];
+                    long p7 = patch[7];
+                    long p8 = patch[8];
+
+                    int wi = 0;
+                    for (int o = 0; o < outChannels; o += SwarLanes)
+                    {
+                        long lanes = (swarWeights[wi] * p0) + (swarWeights[wi + 1] * p1) + (swarWeights[wi + 2] * p2)
+                            + (swarWeights[wi + 3] * p3) + (swarWeights[wi + 4] * p4) + (swarWeights[wi + 5] * p5)
+                            + (swarWeights[wi + 6] * p6) + (swarWeights[wi + 7] * p7) + (swarWeights[wi + 8] * p8);
+                        int dot = (int)((lanes << 43) >> 43);
+                        dots[o] = dot;
+                        lanes = (lanes - dot) >> 21;
+                        dot = (int)((lanes << 43) >> 43);
+                        dots[o + 1] = dot;
+                        dots[o + 2] = (int)((lanes - dot) >> 21);
                         wi += 9;
                     }
 

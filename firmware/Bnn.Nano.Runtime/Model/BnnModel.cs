@@ -13,6 +13,8 @@ namespace Bnn.Nano.Runtime.Model
         private readonly int[] _dots;
         /// <summary>Scratch of the 8-bit first layer's optimised kernel (partial-sum table or window patch); empty when it runs the reference.</summary>
         private readonly short[] _firstLayerScratch;
+        /// <summary>The int8-weight first layer's weights packed three channels per long for Im2ColSwarMac9; empty when another kernel runs.</summary>
+        private readonly long[] _firstLayerSwarWeights;
         private readonly ulong[] _patch;
         private readonly int[] _scores;
 
@@ -38,8 +40,8 @@ namespace Bnn.Nano.Runtime.Model
                 }
             }
 
-            _dots = new int[maxChannels];
             int firstLayerScratch = 0;
+            long[] swarWeights = new long[0];
             int patch = 0;
             for (int i = 0; i < layers.Length; i++)
             {
@@ -55,6 +57,16 @@ namespace Bnn.Nano.Runtime.Model
                 else if (layer.Kind == LayerKind.Int8WeightConv2d && CostModel.Int8WeightConvIm2ColPays(Int8WeightConv2dKernels.ScratchLength(layer.Geometry), layer.OutChannels))
                 {
                     firstLayerScratch = Int8WeightConv2dKernels.ScratchLength(layer.Geometry);
+                    if (CostModel.Int8WeightConvSwarMacPays(firstLayerScratch, layer.OutChannels))
+                    {
+                        // The kernel writes whole groups of three dots.
+                        swarWeights = new long[Int8WeightConv2dKernels.SwarWeightsLength(layer.OutChannels)];
+                        Int8WeightConv2dKernels.PackSwarWeights(layer.Int8Weights, layer.OutChannels, swarWeights);
+                        if (swarWeights.Length / 3 > maxChannels)
+                        {
+                            maxChannels = swarWeights.Length / 3;
+                        }
+                    }
                 }
                 else if (layer.Kind == LayerKind.BinaryConv2d && BinaryConv2dKernels.ScratchLength(layer.Geometry) > patch)
                 {
@@ -62,7 +74,9 @@ namespace Bnn.Nano.Runtime.Model
                 }
             }
 
+            _dots = new int[maxChannels];
             _firstLayerScratch = new short[firstLayerScratch];
+            _firstLayerSwarWeights = swarWeights;
             _patch = new ulong[patch];
             _scores = new int[layers[layers.Length - 1].OutChannels];
         }
@@ -109,16 +123,17 @@ namespace Bnn.Nano.Runtime.Model
             get { return ConstantBytes + WorkingBytes; }
         }
 
-        /// <summary>Bytes of weights, thresholds and score coefficients.</summary>
+        /// <summary>Bytes of weights (with the first layer's lane-packed copy, when its kernel uses one), thresholds and score coefficients.</summary>
         public int ConstantBytes
         {
             get
             {
-                int bytes = 0;
+                int bytes = _firstLayerSwarWeights.Length * 8;
                 for (int i = 0; i < _layers.Length; i++)
                 {
                     Layer layer = _layers[i];
                     bytes += (Length(layer.Weights) * 8) + Length(layer.HeadWeights) + Length(layer.Int8Weights);
+
                     bytes += (Length(layer.Thresholds) + Length(layer.Scales) + Length(layer.Biases) + Length(layer.HeadRowSums)) * 4;
                 }
 
@@ -221,8 +236,13 @@ namespace Bnn.Nano.Runtime.Model
                         break;
                     case LayerKind.Int8WeightConv2d:
                         // CostModel.Int8WeightConvIm2ColPays: Im2ColMac unless 1 output channel over a window of ≤ 3 values;
-                        // the scratch holds one window, and a window of 9 values runs Im2ColMac9.
-                        if (CostModel.Int8WeightConvNineValueMacPays(_firstLayerScratch.Length))
+                        // the scratch holds one window; a window of 9 values runs Im2ColSwarMac9 (its packed weights are
+                        // there) or, for one output channel, Im2ColMac9.
+                        if (_firstLayerSwarWeights.Length > 0)
+                        {
+                            Int8WeightConv2dKernels.Im2ColSwarMac9(input, InputSigned, layer.Geometry, _firstLayerSwarWeights, layer.Thresholds, dots, arena, layer.OutputOffset, _firstLayerScratch);
+                        }
+                        else if (CostModel.Int8WeightConvNineValueMacPays(_firstLayerScratch.Length))
                         {
                             Int8WeightConv2dKernels.Im2ColMac9(input, InputSigned, layer.Geometry, layer.Int8Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _firstLayerScratch);
                         }

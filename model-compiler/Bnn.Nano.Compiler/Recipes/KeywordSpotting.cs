@@ -298,9 +298,9 @@ public static class KeywordSpotting
     /// 75.5%, flite kal16 85.9%, slt 76.7%, espeak-ng accents 78.5–88.6%), the compiled runtime agreeing with the float
     /// reference on all 1,200; float same architecture on the same training set 78.58%; blob 44,064 B, arena
     /// 20,170 B; 1,727 s for augmentation and binary training on 2 cores (57,759 samples × 16 epochs), 93.7% on the
-    /// training set; 26.4 M IL per inference on the interpreter (the int8 first layer 13.8 M of it with Im2ColMac9, the
-    /// binary convs 12.4 M with NineWordSwarU64; 33.0 M with Harley–Seal in the binary convs, 42.4 M with Im2ColMac as
-    /// well). The two models
+    /// training set; 21.4 M IL per inference on the interpreter (the int8 first layer 8.8 M of it with Im2ColSwarMac9, the
+    /// binary convs 12.4 M with NineWordSwarU64; 26.4 M with Im2ColMac9 in the first layer, 33.0 M with Harley–Seal in
+    /// the binary convs as well, 42.4 M with Im2ColMac as well). The two models
     /// before it were trained on the same corpus except for the Czech clips, rendered in shared festival processes
     /// (first without, then with the random generator reseeded per word): 80.00% (float 80.42%) and 79.42% (float
     /// 80.92%), so re-rendering the Czech clips alone moves these by up to 2 points. The same recipe and corpus with
@@ -309,7 +309,7 @@ public static class KeywordSpotting
     /// systematic, the same under both seeds: festival slt (HTS) says "go" and the model hears "down" (20 and 18 of 22
     /// clips), festival kal's "up" is heard as "off" (11 and 6 of 16). The first layer at stride 2 instead of conv +
     /// pool 2 (same shapes downstream; seed 1, 16 epochs): 79.42% held-out, 23.3 M IL per inference instead of 33.0 M
-    /// (both before NineWordSwarU64),
+    /// (both with Im2ColMac9 and Harley–Seal),
     /// arena 8,650 B instead of 20,170 B, but stream F1 on seeds 21-40 0.912 at the node defaults (0.919 at the grid's
     /// best) against 0.938, held-out voices 0.774: cheaper for the same clip accuracy, worse at streaming.
     /// </para>

@@ -81,6 +81,30 @@ public class Int8WeightConv2dCostTests
         Assert.True(nine < mac, $"Im2ColMac9 {nine} IL is not below Im2ColMac {mac}");
     }
 
+    [Theory]
+    [InlineData(6, 6, 1, 1)]
+    [InlineData(6, 6, 1, 2)]
+    [InlineData(6, 6, 1, 3)]
+    [InlineData(6, 6, 1, 8)]
+    [InlineData(8, 8, 1, 64)]
+    [InlineData(1, 40, 1, 16)]
+    public void a_nine_value_window_of_two_or_more_channels_runs_im2col_swar_mac9_which_executes_fewer_il_than_im2col_mac9(int height, int width, int inChannels, int outChannels)
+    {
+        using IlExecutionCounter counter = IlExecutionCounter.Create();
+        int kernelHeight = height == 1 ? 1 : 3;
+        int kernelWidth = 9 / kernelHeight;
+        var conv = new ConvCase(counter, height, width, inChannels, outChannels, kernelHeight, kernelWidth, kernelHeight / 2, kernelWidth / 2);
+        Assert.Equal(9, conv.WindowValues);
+        (long nine, ulong[] nineBits) = conv.Run("Im2ColMac9");
+        (long swar, ulong[] swarBits) = conv.Run("Im2ColSwarMac9");
+        Assert.Equal(nineBits, swarBits);
+
+        long outputs = conv.Pixels * outChannels;
+        bool pick = CostModel.Int8WeightConvSwarMacPays(conv.WindowValues, outChannels);
+        _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{height}x{width}x{inChannels} -> {outChannels}, kernel {kernelHeight}x{kernelWidth}: per output pixel and channel Im2ColMac9 {(double)nine / outputs:0.0} IL, Im2ColSwarMac9 {(double)swar / outputs:0.0} IL (ratio {(double)nine / swar:0.00}); picked: {(pick ? "Im2ColSwarMac9" : "Im2ColMac9")}"));
+        Assert.True(pick ? swar < nine : nine <= swar, $"the cost model picks {(pick ? "Im2ColSwarMac9" : "Im2ColMac9")}, but Im2ColMac9 runs {nine} IL and Im2ColSwarMac9 {swar}");
+    }
+
     /// <summary>A seeded random int8 input and int8 weights of one geometry (stride 1, symmetric pads), run by the instrumented kernels.</summary>
     private sealed class ConvCase
     {
@@ -119,10 +143,21 @@ public class Int8WeightConv2dCostTests
         {
             ulong[] bits = new ulong[_outWords];
             int[] thresholds = new int[_outChannels];
-            int[] dots = new int[_outChannels];
-            object?[] arguments = kernel == "Reference"
-                ? [_input, true, _geometry, _weights, thresholds, dots, bits, 0]
-                : [_input, true, _geometry, _weights, thresholds, dots, bits, 0, new short[WindowValues]];
+            object?[] arguments;
+            if (kernel == "Im2ColSwarMac9")
+            {
+                long[] packed = new long[Int8WeightConv2dKernels.SwarWeightsLength(_outChannels)];
+                Int8WeightConv2dKernels.PackSwarWeights(_weights, _outChannels, packed);
+                arguments = [_input, true, _geometry, packed, thresholds, new int[packed.Length / 3], bits, 0, new short[WindowValues]];
+            }
+            else
+            {
+                int[] dots = new int[_outChannels];
+                arguments = kernel == "Reference"
+                    ? [_input, true, _geometry, _weights, thresholds, dots, bits, 0]
+                    : [_input, true, _geometry, _weights, thresholds, dots, bits, 0, new short[WindowValues]];
+            }
+
             long il = _counter.Measure(() => _counter.CallStatic(Kernels, kernel, arguments)).Total;
             return (il, bits);
         }

@@ -31,9 +31,10 @@ public class Int8WeightConvTests
     }
 
     [Fact]
-    public void nine_value_mac_matches_reference_and_oracle_on_600_random_geometries_with_nine_value_windows()
+    public void nine_value_macs_match_reference_and_oracle_on_600_random_geometries_with_nine_value_windows()
     {
-        // Im2ColMac9 takes windows of exactly 9 values: 3×3 over one channel, 1×3 or 3×1 over three, 1×9 (conv1d).
+        // Im2ColMac9 and Im2ColSwarMac9 take windows of exactly 9 values: 3×3 over one channel, 1×3 or 3×1 over three,
+        // 1×9 (conv1d); the random channel counts leave every lane of the last group of three empty or used.
         Random random = new(95);
         int checkedGeometries = 0;
         for (int c = 0; checkedGeometries < 600; c++)
@@ -85,13 +86,78 @@ public class Int8WeightConvTests
         }
     }
 
+    [Fact]
+    public void swar_mac_lanes_hold_the_worst_case_dots_of_either_sign_side_by_side()
+    {
+        // 3×3 over one channel, 5 output channels (two groups of three lanes, the last one padded): weights -128 and 127
+        // alternating per channel, so neighbouring lanes hold the largest dots of opposite signs (±293,760 for uint8
+        // 255), the case where a lane's borrow must not leak into the next.
+        ConvGeometry g = new(3, 3, 1, 5, 3, 3, 1, 1, 1, 1, 1, 1, 0);
+        sbyte[] weights = new sbyte[5 * 9];
+        for (int o = 0; o < 5; o++)
+        {
+            Array.Fill(weights, o % 2 == 0 ? sbyte.MinValue : sbyte.MaxValue, o * 9, 9);
+        }
+
+        long[] packed = new long[Int8WeightConv2dKernels.SwarWeightsLength(5)];
+        Assert.Equal(18, packed.Length);
+        Int8WeightConv2dKernels.PackSwarWeights(weights, 5, packed);
+        foreach (bool signed in new[] { true, false })
+        {
+            foreach (byte value in new byte[] { 0x80, 0x7F, 0xFF, 0x00, 0x01 })
+            {
+                byte[] input = new byte[9];
+                Array.Fill(input, value);
+                int x = signed ? (sbyte)value : value;
+                int[] dots = new int[6];
+                ulong[] output = new ulong[9];
+                Int8WeightConv2dKernels.Im2ColSwarMac9(input, signed, g, packed, new int[5], dots, output, 0, new short[9]);
+
+                // The last pixel's window (bottom right) holds 4 input values.
+                for (int o = 0; o < 5; o++)
+                {
+                    Assert.Equal(4 * x * (o % 2 == 0 ? -128 : 127), dots[o]);
+                }
+
+                int[] centre = new int[5];
+                int[] thresholds = new int[5];
+                for (int o = 0; o < 5; o++)
+                {
+                    centre[o] = 9 * x * (o % 2 == 0 ? -128 : 127);
+                    thresholds[o] = centre[o] + (o % 3 == 1 ? 1 : 0);
+                }
+
+                ulong[] reference = new ulong[9];
+                Int8WeightConv2dKernels.Reference(input, signed, g, weights, thresholds, new int[5], reference, 0);
+                Int8WeightConv2dKernels.Im2ColSwarMac9(input, signed, g, packed, thresholds, dots, output, 0, new short[9]);
+                Assert.Equal(reference, output);
+                Assert.Equal(0b01101UL, reference[4]);
+            }
+        }
+    }
+
+    [Fact]
+    public void swar_mac_refuses_other_window_sizes_wrong_packed_weights_and_short_dots()
+    {
+        ConvGeometry g = new(4, 4, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 0);
+        BnnException e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[32], false, g, new long[9], new int[2], new int[3], new ulong[16], 0, new short[18]));
+        Assert.Contains("9 values (this one has 18)", e.Message, StringComparison.Ordinal);
+        ConvGeometry nine = new(4, 4, 1, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0);
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[9], new int[4], new int[6], new ulong[16], 0, new short[9]));
+        Assert.Contains("18 packed weights and 6 dots", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[18], new int[4], new int[4], new ulong[16], 0, new short[9]));
+        Assert.Contains("18 packed weights and 6 dots", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.PackSwarWeights(new sbyte[35], 4, new long[18]));
+        Assert.Contains("4 rows of 9 weights", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(3)]
     [InlineData(1)]
     public void extreme_values_reach_the_worst_case_dot_exactly(int inChannels)
     {
         // Every weight -128 against every input at its extreme: the centre pixel's dot is n·(-128)·x. With one input
-        // channel the window has 9 values and Im2ColMac9 runs too.
+        // channel the window has 9 values and Im2ColMac9 and Im2ColSwarMac9 run too.
         ConvGeometry g = new(3, 3, inChannels, 2, 3, 3, 1, 1, 1, 1, 1, 1, 0);
         int n = 9 * inChannels;
         sbyte[] weights = new sbyte[2 * n];
@@ -109,11 +175,17 @@ public class Int8WeightConvTests
                 Int8WeightConv2dKernels.Reference(input, signed, g, weights, thresholds, new int[2], reference, 0);
                 Assert.Equal(1UL, reference[4]);
                 short[] scratch = new short[Int8WeightConv2dKernels.ScratchLength(g)];
-                foreach (bool nine in n == 9 ? new[] { false, true } : new[] { false })
+                foreach (string kernel in n == 9 ? new[] { "Im2ColMac", "Im2ColMac9", "Im2ColSwarMac9" } : new[] { "Im2ColMac" })
                 {
                     Array.Fill(scratch, (short)0x7BCD);
                     ulong[] optimised = new ulong[9];
-                    if (nine)
+                    if (kernel == "Im2ColSwarMac9")
+                    {
+                        long[] packed = new long[Int8WeightConv2dKernels.SwarWeightsLength(2)];
+                        Int8WeightConv2dKernels.PackSwarWeights(weights, 2, packed);
+                        Int8WeightConv2dKernels.Im2ColSwarMac9(input, signed, g, packed, thresholds, new int[3], optimised, 0, scratch);
+                    }
+                    else if (kernel == "Im2ColMac9")
                     {
                         Int8WeightConv2dKernels.Im2ColMac9(input, signed, g, weights, thresholds, new int[2], optimised, 0, scratch);
                     }
@@ -150,6 +222,8 @@ public class Int8WeightConvTests
         Assert.Contains("padValue", e.Message, StringComparison.Ordinal);
         ConvGeometry nine = new(4, 4, 1, 2, 3, 3, 1, 1, 1, 1, 1, 1, -1);
         e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColMac9(new byte[16], false, nine, new sbyte[18], new int[2], new int[2], output, 0, new short[9]));
+        Assert.Contains("padValue", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[9], new int[2], new int[3], output, 0, new short[9]));
         Assert.Contains("padValue", e.Message, StringComparison.Ordinal);
     }
 
@@ -215,6 +289,8 @@ public class Int8WeightConvTests
     [InlineData(false, 2, 1, 1)]
     [InlineData(true, 1, 5, 3)]
     [InlineData(false, 1, 1, 3)]
+    [InlineData(false, 1, 64, 3)]
+    [InlineData(true, 1, 2, 3)]
     public void model_with_int8_weight_conv_matches_the_kernels_and_allocates_nothing_per_run(bool signed, int inChannels, int outChannels, int kernel)
     {
         Random random = new(signed ? 92 : 93);
@@ -223,13 +299,16 @@ public class Int8WeightConvTests
         Assert.Equal(LayerKind.Int8WeightConv2d, model.GetLayer(0).Kind);
         Assert.Null(model.GetLayer(0).Weights);
         Assert.Same(m.ConvWeights, model.GetLayer(0).Int8Weights);
-        Assert.Equal((m.ConvWeights.Length * 1) + (m.Thresholds.Length * 4) + (m.DenseWeights.Length * 8) + (m.Scales.Length * 8), model.ConstantBytes);
-
-        // The kernel CostModel picks: Im2ColMac (and its short patch) unless 1 output channel over ≤ 3 window values.
+        // The kernel CostModel picks: Im2ColMac (and its short patch) unless 1 output channel over ≤ 3 window values;
+        // for 9 window values and ≥ 2 channels Im2ColSwarMac9, with its lane-packed copy of the weights (a constant)
+        // and whole groups of three dots.
         int window = Int8WeightConv2dKernels.ScratchLength(m.Geometry);
         Assert.Equal(outChannels > 1 || window > 3, CostModel.Int8WeightConvIm2ColPays(window, outChannels));
+        Assert.Equal(window == 9 && outChannels > 1, CostModel.Int8WeightConvSwarMacPays(window, outChannels));
+        int packed = CostModel.Int8WeightConvSwarMacPays(window, outChannels) ? Int8WeightConv2dKernels.SwarWeightsLength(outChannels) : 0;
+        Assert.Equal((m.ConvWeights.Length * 1) + (packed * 8) + (m.Thresholds.Length * 4) + (m.DenseWeights.Length * 8) + (m.Scales.Length * 8), model.ConstantBytes);
         int patch = CostModel.Int8WeightConvIm2ColPays(window, outChannels) ? window : 0;
-        Assert.Equal((m.ArenaWords * 8) + (Math.Max(outChannels, 4) * 4) + (patch * 2) + (m.Scales.Length * 4), model.WorkingBytes);
+        Assert.Equal((m.ArenaWords * 8) + (Math.Max(Math.Max(outChannels, packed / 3), 4) * 4) + (patch * 2) + (m.Scales.Length * 4), model.WorkingBytes);
 
         byte[][] inputs = new byte[16][];
         for (int i = 0; i < inputs.Length; i++)
@@ -277,11 +356,11 @@ public class Int8WeightConvTests
         LayerReport row = ModelReport.Build(blob).Layers[0];
         long macs = (long)m.Geometry.OutHeight * m.Geometry.OutWidth * 7 * 9 * inChannels;
         Assert.Equal("Int8WeightConv2d", row.Kind);
-        Assert.Equal(inChannels == 1 ? "Im2ColMac9" : "Im2ColMac", row.Kernel);
+        Assert.Equal(inChannels == 1 ? "Im2ColSwarMac9" : "Im2ColMac", row.Kernel);
         Assert.Equal(BlobFormat.RecordSize + ((m.ConvWeights.Length + 3) & ~3) + (7 * 4), row.FlashBytes);
         Assert.Equal(macs, row.Int8Ops);
         Assert.Equal(0, row.BinaryOps);
-        Assert.True(row.EstimatedIlOps > (inChannels == 1 ? 9 : 14) * macs, row.EstimatedIlOps.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(row.EstimatedIlOps > (inChannels == 1 ? 4.5 : 14) * macs, row.EstimatedIlOps.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Fact]
@@ -461,9 +540,18 @@ public class Int8WeightConvTests
                 int[] nineDots = new int[g.OutChannels];
                 Int8WeightConv2dKernels.Im2ColMac9(input, signed, g, weights, thresholds, nineDots, nine, outOffset, scratch);
                 Assert.True(expected.AsSpan().SequenceEqual(nine), "Im2ColMac9 differs at " + RandomConvGeometry.Describe(g) + " signed=" + signed);
+
+                long[] packed = new long[Int8WeightConv2dKernels.SwarWeightsLength(g.OutChannels)];
+                Int8WeightConv2dKernels.PackSwarWeights(weights, g.OutChannels, packed);
+                ulong[] swar = new ulong[outLength];
+                Array.Fill(swar, Sentinel);
+                int[] swarDots = new int[(packed.Length / 3) + random.Next(2)];
+                Int8WeightConv2dKernels.Im2ColSwarMac9(input, signed, g, packed, thresholds, swarDots, swar, outOffset, scratch);
+                Assert.True(expected.AsSpan().SequenceEqual(swar), "Im2ColSwarMac9 differs at " + RandomConvGeometry.Describe(g) + " signed=" + signed);
                 for (int o = 0; o < g.OutChannels; o++)
                 {
-                    Assert.True(oracle[g.OutHeight - 1, g.OutWidth - 1, o] == nineDots[o], "Im2ColMac9 last-pixel dot " + o + " at " + RandomConvGeometry.Describe(g));
+                    long last = oracle[g.OutHeight - 1, g.OutWidth - 1, o];
+                    Assert.True(last == nineDots[o] && last == swarDots[o], "Im2ColMac9 / Im2ColSwarMac9 last-pixel dot " + o + " at " + RandomConvGeometry.Describe(g));
                 }
             }
         }
