@@ -45,23 +45,12 @@ namespace Bnn.Nano.Runtime.Kernels
         }
 
         /// <summary>
-        /// Int8WeightConv2d with a window of exactly 9 values: <see cref="Int8WeightConv2dKernels.Im2ColMac9"/> (the
-        /// window in nine locals, one unrolled expression per output channel: 83 IL per channel, static) instead of
-        /// <see cref="Int8WeightConv2dKernels.Im2ColMac"/> (152 per channel for 9 values); its ~40 IL per pixel of
-        /// locals are repaid by the first output channel (from two channels up <see cref="Int8WeightConvSwarMacPays"/>
-        /// picks the lane-packed variant). Measured with the exact IL counter
-        /// (tests/Bnn.Nano.Tests/Cost/Int8WeightConv2dCostTests.cs): see docs/cost-model.md.
-        /// </summary>
-        public static bool Int8WeightConvNineValueMacPays(int windowValues)
-        {
-            return windowValues == 9;
-        }
-
-        /// <summary>
         /// Int8WeightConv2d with a window of exactly 9 values and at least 2 output channels:
-        /// <see cref="Int8WeightConv2dKernels.Im2ColSwarMac9"/> (three channels per 64-bit multiply-accumulate) instead of
-        /// <see cref="Int8WeightConv2dKernels.Im2ColMac9"/>: one group of three channels costs less than two channels of
-        /// Im2ColMac9. Measured with the exact IL counter (tests/Bnn.Nano.Tests/Cost/Int8WeightConv2dCostTests.cs).
+        /// <see cref="Int8WeightConv2dKernels.Im2ColSwarMac9"/> (the window in nine locals, three channels per 64-bit
+        /// multiply-accumulate: 124 IL per group of three channels) instead of <see cref="Int8WeightConv2dKernels.Im2ColMac"/>
+        /// (152 per channel for 9 values); with one channel its two empty lanes and ~45 IL per pixel of locals make it
+        /// lose. Measured with the exact IL counter (tests/Bnn.Nano.Tests/Cost/Int8WeightConv2dCostTests.cs): see
+        /// docs/cost-model.md.
         /// </summary>
         public static bool Int8WeightConvSwarMacPays(int windowValues, int outChannels)
         {

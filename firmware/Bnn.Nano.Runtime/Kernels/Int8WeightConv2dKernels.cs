@@ -139,69 +139,6 @@ namespace Bnn.Nano.Runtime.Kernels
             }
         }
 
-        /// <summary>
-        /// <see cref="Im2ColMac"/> for windows of exactly 9 values (a 3×3 kernel over one channel, the usual first layer
-        /// on a spectrogram or a grey image; also 1×3 over 3 channels, 1×9, 9×1): per output pixel the gathered window is
-        /// read once into nine locals, then each output channel is one unrolled expression over its 9 weights, with no
-        /// loop over the window and no patch reads per channel.
-        /// <para>
-        /// IL count (static, Release device build): 83 per output channel (the 9 products and their sum, the store,
-        /// the weight index and the channel loop) against <see cref="Im2ColMac"/>'s 152 for the same 9 values (two
-        /// 4-value iterations, one tail value, ~17 per channel), for ~40 more per pixel (the nine locals) shared by
-        /// all output channels (70 per pixel in all besides the gather and ThresholdPack calls). The choice: <see cref="CostModel.Int8WeightConvNineValueMacPays"/>;
-        /// from two output channels up <see cref="Im2ColSwarMac9"/> costs less.
-        /// </para>
-        /// Scratch: <paramref name="patch"/> of at least 9 entries (<see cref="ScratchLength"/>).
-        /// </summary>
-        public static void Im2ColMac9(byte[] input, bool signedInput, ConvGeometry g, sbyte[] weights, int[] thresholds, int[] dots, ulong[] output, int outputOffset, short[] patch)
-        {
-            RequireZeroPadding(g);
-            if (ScratchLength(g) != 9)
-            {
-                throw new BnnException("int8-weight conv: Im2ColMac9 needs a window of 9 values, this one has " + ScratchLength(g).ToString());
-            }
-
-            int outChannels = g.OutChannels;
-            int strideY = g.StrideY;
-            int strideX = g.StrideX;
-            int outWords = g.OutWordsPerPixel;
-            int outHeight = g.OutHeight;
-            int outWidth = g.OutWidth;
-
-            int outPixel = outputOffset;
-            for (int oy = 0; oy < outHeight; oy++)
-            {
-                int iy0 = (oy * strideY) - g.PadTop;
-                int ix0 = -g.PadLeft;
-                for (int ox = 0; ox < outWidth; ox++)
-                {
-                    WindowGather.Gather(input, signedInput, g, iy0, ix0, patch, 0);
-                    int p0 = patch[0];
-                    int p1 = patch[1];
-                    int p2 = patch[2];
-                    int p3 = patch[3];
-                    int p4 = patch[4];
-                    int p5 = patch[5];
-                    int p6 = patch[6];
-                    int p7 = patch[7];
-                    int p8 = patch[8];
-
-                    int wi = 0;
-                    for (int o = 0; o < outChannels; o++)
-                    {
-                        dots[o] = (weights[wi] * p0) + (weights[wi + 1] * p1) + (weights[wi + 2] * p2)
-                            + (weights[wi + 3] * p3) + (weights[wi + 4] * p4) + (weights[wi + 5] * p5)
-                            + (weights[wi + 6] * p6) + (weights[wi + 7] * p7) + (weights[wi + 8] * p8);
-                        wi += 9;
-                    }
-
-                    OutputStages.ThresholdPack(dots, thresholds, outChannels, output, outPixel);
-                    outPixel += outWords;
-                    ix0 += strideX;
-                }
-            }
-        }
-
         /// <summary>Output channels <see cref="Im2ColSwarMac9"/> computes with one 64-bit multiply-accumulate (21-bit lanes).</summary>
         public const int SwarLanes = 3;
 
@@ -244,17 +181,20 @@ namespace Bnn.Nano.Runtime.Kernels
         }
 
         /// <summary>
-        /// <see cref="Im2ColMac9"/> with three output channels per multiply (SIMD within a register): the lane-packed
+        /// <see cref="Im2ColMac"/> for windows of exactly 9 values (a 3×3 kernel over one channel, the usual first layer
+        /// on a spectrogram or a grey image; also 1×3 over 3 channels, 1×9, 9×1), three output channels per multiply
+        /// (SIMD within a register). Per output pixel the gathered window is read once into nine locals; the lane-packed
         /// weights (<see cref="PackSwarWeights"/>) hold three channels' weights in 21-bit lanes of one long, so
         /// Σ p_k · packed_k over the 9 window values is <c>dot₀ + dot₁·2^21 + dot₂·2^42</c>, from which the three dots
         /// are taken back by sign-extending each lane. Exact: |dot| ≤ 9 · 255 · 128 = 293,760 &lt; 2^20 fits a signed
         /// 21-bit lane, and the sum stays below 2^61, so nothing wraps.
         /// <para>
         /// IL count (static, Release device build): 124 per group of three output channels (the 9 multiply-adds, the
-        /// three lane extractions and stores, the loop) against <see cref="Im2ColMac9"/>'s 83 per channel, for 9 more
-        /// per pixel (the locals are longs); the exact counter measures 70 IL per output pixel and channel against 111
-        /// for 64 channels. It loses for a single channel (two empty lanes); the choice:
-        /// <see cref="CostModel.Int8WeightConvSwarMacPays"/>.
+        /// three lane extractions and stores, the loop), ~80 per pixel besides the gather and ThresholdPack calls. The
+        /// exact counter measures, per output pixel and channel of a 3×3×1 window, 70 IL against Im2ColMac's 185 for 64
+        /// channels, and against 111 for a one-lane-per-channel variant (nine int locals, one unrolled 9-term expression
+        /// per channel: 83 IL per channel), which this kernel replaced. It loses to Im2ColMac for a single channel (two
+        /// empty lanes); the choice: <see cref="CostModel.Int8WeightConvSwarMacPays"/>.
         /// </para>
         /// Scratch: <paramref name="patch"/> of at least 9 entries, <paramref name="dots"/> of at least
         /// <see cref="SwarWeightsLength"/> / 3 entries (whole groups).

@@ -236,15 +236,11 @@ namespace Bnn.Nano.Runtime.Model
                         break;
                     case LayerKind.Int8WeightConv2d:
                         // CostModel.Int8WeightConvIm2ColPays: Im2ColMac unless 1 output channel over a window of ≤ 3 values;
-                        // the scratch holds one window; a window of 9 values runs Im2ColSwarMac9 (its packed weights are
-                        // there) or, for one output channel, Im2ColMac9.
+                        // the scratch holds one window; a window of 9 values and ≥ 2 channels runs Im2ColSwarMac9 (its
+                        // packed weights are there).
                         if (_firstLayerSwarWeights.Length > 0)
                         {
                             Int8WeightConv2dKernels.Im2ColSwarMac9(input, InputSigned, layer.Geometry, _firstLayerSwarWeights, layer.Thresholds, dots, arena, layer.OutputOffset, _firstLayerScratch);
-                        }
-                        else if (CostModel.Int8WeightConvNineValueMacPays(_firstLayerScratch.Length))
-                        {
-                            Int8WeightConv2dKernels.Im2ColMac9(input, InputSigned, layer.Geometry, layer.Int8Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _firstLayerScratch);
                         }
                         else if (_firstLayerScratch.Length > 0)
                         {

@@ -109,7 +109,6 @@ public static class IlCostInspector
         ("Int8Conv2dKernels.Im2ColPartialSumTable", 64, "window value", 1, "window value and output channel"),
         ("Int8WeightConv2dKernels.Reference", 1, "window value", 1, "window value and output channel"),
         ("Int8WeightConv2dKernels.Im2ColMac", 4, "window value", 1, "window value and output channel"),
-        ("Int8WeightConv2dKernels.Im2ColMac9", 9, "window value", 1, "window value and output channel"),
         ("Int8WeightConv2dKernels.Im2ColSwarMac9", 27, "product", 1, "window value and output channel"),
         ("Int8HeadKernels.Reference", 1, "input bit", 1, "input bit and class"),
         ("InputThresholdKernels.Run", 1, "value", 1, "value"),

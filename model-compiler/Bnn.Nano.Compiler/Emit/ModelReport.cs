@@ -99,21 +99,19 @@ public sealed record ModelReport(IReadOnlyList<LayerReport> Layers, int FlashByt
                     ConvGeometry g = layer.Geometry;
                     long window = (long)g.KernelHeight * g.KernelWidth * layer.InChannels;
                     bool mac = CostModel.Int8WeightConvIm2ColPays((int)window, outC);
-                    bool nine = mac && CostModel.Int8WeightConvNineValueMacPays((int)window);
                     bool swar = mac && CostModel.Int8WeightConvSwarMacPays((int)window, outC);
 
                     // Static IL of the Release device build: Im2ColMac gathers 17 IL per value + 53 per kernel row + 50
-                    // per pixel (shared), then per output channel 17 + 57 per 4 values + 21 per tail value; Im2ColMac9
-                    // gathers the same, spends 36 more per pixel on its nine locals, then 83 per output channel;
-                    // Im2ColSwarMac9 45 more per pixel (nine long locals), then 124 per group of three channels;
+                    // per pixel (shared), then per output channel 17 + 57 per 4 values + 21 per tail value;
+                    // Im2ColSwarMac9 gathers the same, spends 45 more per pixel on its nine long locals, then 124 per
+                    // group of three channels;
                     // Reference per output channel 17 + per kernel row 21 + per tap 35 + 50 per value; ThresholdPack 22
                     // per channel.
                     double gather = 50 + (53.0 * g.KernelHeight) + (17.0 * window);
                     double perPixel = swar ? gather + 45 + (124.0 * ((outC + 2) / 3))
-                        : nine ? gather + 36 + (83.0 * outC)
                         : mac ? gather + (outC * (17 + (57.0 * (window / 4)) + (21.0 * (window % 4))))
                         : 23 + (outC * (17 + (g.KernelHeight * (21 + (g.KernelWidth * (35 + (50.0 * layer.InChannels)))))));
-                    string kernel = swar ? "Im2ColSwarMac9" : nine ? "Im2ColMac9" : mac ? "Im2ColMac" : "Reference";
+                    string kernel = swar ? "Im2ColSwarMac9" : mac ? "Im2ColMac" : "Reference";
                     return (kernel, pixels * window * outC, pixels * (perPixel + (22.0 * outC)), true);
                 }
 

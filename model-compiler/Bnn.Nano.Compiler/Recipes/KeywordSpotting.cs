@@ -299,7 +299,7 @@ public static class KeywordSpotting
     /// reference on all 1,200; float same architecture on the same training set 78.58%; blob 44,064 B, arena
     /// 20,170 B; 1,727 s for augmentation and binary training on 2 cores (57,759 samples × 16 epochs), 93.7% on the
     /// training set; 21.4 M IL per inference on the interpreter (the int8 first layer 8.8 M of it with Im2ColSwarMac9, the
-    /// binary convs 12.4 M with NineWordSwarU64; 26.4 M with Im2ColMac9 in the first layer, 33.0 M with Harley–Seal in
+    /// binary convs 12.4 M with NineWordSwarU64; 26.4 M with Im2ColMac9 (one lane per channel) in the first layer, 33.0 M with Harley–Seal in
     /// the binary convs as well, 42.4 M with Im2ColMac as well). The two models
     /// before it were trained on the same corpus except for the Czech clips, rendered in shared festival processes
     /// (first without, then with the random generator reseeded per word): 80.00% (float 80.42%) and 79.42% (float

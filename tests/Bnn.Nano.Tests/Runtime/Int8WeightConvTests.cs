@@ -31,10 +31,10 @@ public class Int8WeightConvTests
     }
 
     [Fact]
-    public void nine_value_macs_match_reference_and_oracle_on_600_random_geometries_with_nine_value_windows()
+    public void swar_mac_matches_reference_and_oracle_on_600_random_geometries_with_nine_value_windows()
     {
-        // Im2ColMac9 and Im2ColSwarMac9 take windows of exactly 9 values: 3×3 over one channel, 1×3 or 3×1 over three,
-        // 1×9 (conv1d); the random channel counts leave every lane of the last group of three empty or used.
+        // Im2ColSwarMac9 takes windows of exactly 9 values: 3×3 over one channel, 1×3 or 3×1 over three, 1×9 (conv1d);
+        // the random channel counts leave every lane of the last group of three empty or used.
         Random random = new(95);
         int checkedGeometries = 0;
         for (int c = 0; checkedGeometries < 600; c++)
@@ -157,7 +157,7 @@ public class Int8WeightConvTests
     public void extreme_values_reach_the_worst_case_dot_exactly(int inChannels)
     {
         // Every weight -128 against every input at its extreme: the centre pixel's dot is n·(-128)·x. With one input
-        // channel the window has 9 values and Im2ColMac9 and Im2ColSwarMac9 run too.
+        // channel the window has 9 values and Im2ColSwarMac9 runs too.
         ConvGeometry g = new(3, 3, inChannels, 2, 3, 3, 1, 1, 1, 1, 1, 1, 0);
         int n = 9 * inChannels;
         sbyte[] weights = new sbyte[2 * n];
@@ -175,7 +175,7 @@ public class Int8WeightConvTests
                 Int8WeightConv2dKernels.Reference(input, signed, g, weights, thresholds, new int[2], reference, 0);
                 Assert.Equal(1UL, reference[4]);
                 short[] scratch = new short[Int8WeightConv2dKernels.ScratchLength(g)];
-                foreach (string kernel in n == 9 ? new[] { "Im2ColMac", "Im2ColMac9", "Im2ColSwarMac9" } : new[] { "Im2ColMac" })
+                foreach (string kernel in n == 9 ? new[] { "Im2ColMac", "Im2ColSwarMac9" } : new[] { "Im2ColMac" })
                 {
                     Array.Fill(scratch, (short)0x7BCD);
                     ulong[] optimised = new ulong[9];
@@ -184,10 +184,6 @@ public class Int8WeightConvTests
                         long[] packed = new long[Int8WeightConv2dKernels.SwarWeightsLength(2)];
                         Int8WeightConv2dKernels.PackSwarWeights(weights, 2, packed);
                         Int8WeightConv2dKernels.Im2ColSwarMac9(input, signed, g, packed, thresholds, new int[3], optimised, 0, scratch);
-                    }
-                    else if (kernel == "Im2ColMac9")
-                    {
-                        Int8WeightConv2dKernels.Im2ColMac9(input, signed, g, weights, thresholds, new int[2], optimised, 0, scratch);
                     }
                     else
                     {
@@ -198,15 +194,6 @@ public class Int8WeightConvTests
                 }
             }
         }
-    }
-
-    [Fact]
-    public void nine_value_mac_refuses_other_window_sizes()
-    {
-        ConvGeometry g = new(4, 4, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 0);
-        BnnException e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColMac9(new byte[32], false, g, new sbyte[36], new int[2], new int[2], new ulong[16], 0, new short[18]));
-        Assert.Contains("9 values", e.Message, StringComparison.Ordinal);
-        Assert.Contains("18", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -221,8 +208,6 @@ public class Int8WeightConvTests
         e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColMac(input, false, g, weights, new int[2], new int[2], output, 0, new short[27]));
         Assert.Contains("padValue", e.Message, StringComparison.Ordinal);
         ConvGeometry nine = new(4, 4, 1, 2, 3, 3, 1, 1, 1, 1, 1, 1, -1);
-        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColMac9(new byte[16], false, nine, new sbyte[18], new int[2], new int[2], output, 0, new short[9]));
-        Assert.Contains("padValue", e.Message, StringComparison.Ordinal);
         e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[9], new int[2], new int[3], output, 0, new short[9]));
         Assert.Contains("padValue", e.Message, StringComparison.Ordinal);
     }
@@ -535,12 +520,6 @@ public class Int8WeightConvTests
 
             if (n == 9)
             {
-                ulong[] nine = new ulong[outLength];
-                Array.Fill(nine, Sentinel);
-                int[] nineDots = new int[g.OutChannels];
-                Int8WeightConv2dKernels.Im2ColMac9(input, signed, g, weights, thresholds, nineDots, nine, outOffset, scratch);
-                Assert.True(expected.AsSpan().SequenceEqual(nine), "Im2ColMac9 differs at " + RandomConvGeometry.Describe(g) + " signed=" + signed);
-
                 long[] packed = new long[Int8WeightConv2dKernels.SwarWeightsLength(g.OutChannels)];
                 Int8WeightConv2dKernels.PackSwarWeights(weights, g.OutChannels, packed);
                 ulong[] swar = new ulong[outLength];
@@ -551,7 +530,7 @@ public class Int8WeightConvTests
                 for (int o = 0; o < g.OutChannels; o++)
                 {
                     long last = oracle[g.OutHeight - 1, g.OutWidth - 1, o];
-                    Assert.True(last == nineDots[o] && last == swarDots[o], "Im2ColMac9 / Im2ColSwarMac9 last-pixel dot " + o + " at " + RandomConvGeometry.Describe(g));
+                    Assert.True(last == swarDots[o], "Im2ColSwarMac9 last-pixel dot " + o + " at " + RandomConvGeometry.Describe(g));
                 }
             }
         }
