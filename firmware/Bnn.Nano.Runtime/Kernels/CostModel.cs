@@ -45,16 +45,16 @@ namespace Bnn.Nano.Runtime.Kernels
         }
 
         /// <summary>
-        /// Int8WeightConv2d with a window of exactly 9 values and at least 2 output channels:
-        /// <see cref="Int8WeightConv2dKernels.Im2ColSwarMac9"/> (the window in nine locals, three channels per 64-bit
-        /// multiply-accumulate: 124 IL per group of three channels) instead of <see cref="Int8WeightConv2dKernels.Im2ColMac"/>
-        /// (152 per channel for 9 values); with one channel its two empty lanes and ~45 IL per pixel of locals make it
-        /// lose. Measured with the exact IL counter (tests/Bnn.Nano.Tests/Cost/Int8WeightConv2dCostTests.cs): see
+        /// Int8WeightConv2d with a window of exactly 9 values: <see cref="Int8WeightConv2dKernels.Im2ColSwarMac9"/> (the
+        /// window in nine locals, three channels per 64-bit multiply-accumulate with the thresholds folded in: 103 IL per
+        /// group of three channels, no ThresholdPack) instead of <see cref="Int8WeightConv2dKernels.Im2ColMac"/> (152 per
+        /// channel for 9 values, plus 22 for ThresholdPack); it wins even for one output channel (two empty lanes).
+        /// Measured with the exact IL counter (tests/Bnn.Nano.Tests/Cost/Int8WeightConv2dCostTests.cs): see
         /// docs/cost-model.md.
         /// </summary>
-        public static bool Int8WeightConvSwarMacPays(int windowValues, int outChannels)
+        public static bool Int8WeightConvSwarMacPays(int windowValues)
         {
-            return windowValues == 9 && outChannels >= 2;
+            return windowValues == 9;
         }
 
         /// <summary>

@@ -139,29 +139,27 @@ namespace Bnn.Nano.Runtime.Kernels
             }
         }
 
-        /// <summary>Output channels <see cref="Im2ColSwarMac9"/> computes with one 64-bit multiply-accumulate (21-bit lanes).</summary>
-        public const int SwarLanes = 3;
-
         /// <summary>
-        /// Entries of the lane-packed weights of <see cref="Im2ColSwarMac9"/>, and the dots scratch it needs: 9 longs and
-        /// 3 dots per group of <see cref="SwarLanes"/> output channels (the last group padded).
+        /// Groups of three output channels (21-bit lanes of one long) of <see cref="Im2ColSwarMac9"/>: 22 per output word
+        /// of 64 channels (the last group of a word holds channel 63 alone), then ceil(rest / 3). Channel o is lane
+        /// (o mod 64) mod 3 of group 22·(o div 64) + (o mod 64) div 3, so a group never spans two output words.
         /// </summary>
-        public static int SwarWeightsLength(int outChannels)
+        public static int SwarGroups(int outChannels)
         {
-            return ((outChannels + SwarLanes - 1) / SwarLanes) * 9;
+            return ((outChannels >> 6) * 22) + (((outChannels & 63) + 2) / 3);
         }
 
         /// <summary>
         /// Packs the int8 weights of a 9-value window (<paramref name="outChannels"/> rows of 9) for
-        /// <see cref="Im2ColSwarMac9"/>: three channels per long, lane j of group q holding channel 3q + j at bit 21·j,
-        /// <c>packed[9q + k] = w[3q][k] + w[3q+1][k]·2^21 + w[3q+2][k]·2^42</c> (a missing channel of the last group is
-        /// 0). Runs once, when the model is built.
+        /// <see cref="Im2ColSwarMac9"/>: 9 longs per group (<see cref="SwarGroups"/>), lane j at bit 21·j,
+        /// <c>packed[9q + k] = w[lane 0][k] + w[lane 1][k]·2^21 + w[lane 2][k]·2^42</c>; a lane without a channel holds 0.
+        /// Runs once, when the model is built.
         /// </summary>
         public static void PackSwarWeights(sbyte[] weights, int outChannels, long[] packed)
         {
-            if (weights.Length != outChannels * 9 || packed.Length != SwarWeightsLength(outChannels))
+            if (weights.Length != outChannels * 9 || packed.Length != SwarGroups(outChannels) * 9)
             {
-                throw new BnnException("int8-weight conv: lane packing needs " + outChannels.ToString() + " rows of 9 weights and " + SwarWeightsLength(outChannels).ToString() + " packed entries");
+                throw new BnnException("int8-weight conv: lane packing needs " + outChannels.ToString() + " rows of 9 weights and " + (SwarGroups(outChannels) * 9).ToString() + " packed entries");
             }
 
             for (int i = 0; i < packed.Length; i++)
@@ -171,8 +169,8 @@ namespace Bnn.Nano.Runtime.Kernels
 
             for (int o = 0; o < outChannels; o++)
             {
-                int group = (o / SwarLanes) * 9;
-                int shift = (o % SwarLanes) * 21;
+                int group = SwarGroup(o) * 9;
+                int shift = SwarLaneShift(o);
                 for (int k = 0; k < 9; k++)
                 {
                     packed[group + k] += (long)weights[(o * 9) + k] << shift;
@@ -181,32 +179,68 @@ namespace Bnn.Nano.Runtime.Kernels
         }
 
         /// <summary>
+        /// Packs the thresholds for <see cref="Im2ColSwarMac9"/>: one long per group, lane j holding
+        /// 2^20 − clamp(threshold, −2^19, 2^19), so that lane j of Σ + packed is dot − threshold + 2^20, in 0 .. 2^21 − 1,
+        /// whose bit 20 is the output bit (dot ≥ threshold). The clamp keeps every bit: |dot| ≤ 293,760 &lt; 2^19. A lane
+        /// without a channel holds 0 (bit 20 stays 0 since its dot is 0). Runs once, when the model is built.
+        /// </summary>
+        public static void PackSwarThresholds(int[] thresholds, int outChannels, long[] packed)
+        {
+            if (thresholds.Length != outChannels || packed.Length != SwarGroups(outChannels))
+            {
+                throw new BnnException("int8-weight conv: lane packing needs " + outChannels.ToString() + " thresholds and " + SwarGroups(outChannels).ToString() + " packed entries");
+            }
+
+            for (int i = 0; i < packed.Length; i++)
+            {
+                packed[i] = 0;
+            }
+
+            for (int o = 0; o < outChannels; o++)
+            {
+                int threshold = thresholds[o];
+                if (threshold < -SwarThresholdLimit)
+                {
+                    threshold = -SwarThresholdLimit;
+                }
+                else if (threshold > SwarThresholdLimit)
+                {
+                    threshold = SwarThresholdLimit;
+                }
+
+                packed[SwarGroup(o)] += (long)(SwarLaneBias - threshold) << SwarLaneShift(o);
+            }
+        }
+
+        /// <summary>
         /// <see cref="Im2ColMac"/> for windows of exactly 9 values (a 3×3 kernel over one channel, the usual first layer
         /// on a spectrogram or a grey image; also 1×3 over 3 channels, 1×9, 9×1), three output channels per multiply
-        /// (SIMD within a register). Per output pixel the gathered window is read once into nine locals; the lane-packed
-        /// weights (<see cref="PackSwarWeights"/>) hold three channels' weights in 21-bit lanes of one long, so
-        /// Σ p_k · packed_k over the 9 window values is <c>dot₀ + dot₁·2^21 + dot₂·2^42</c>, from which the three dots
-        /// are taken back by sign-extending each lane. Exact: |dot| ≤ 9 · 255 · 128 = 293,760 &lt; 2^20 fits a signed
-        /// 21-bit lane, and the sum stays below 2^61, so nothing wraps.
+        /// (SIMD within a register) and the thresholds folded into the lanes. Per output pixel the gathered window is read
+        /// once into nine locals; for each group of three channels, the packed thresholds plus Σ p_k · packed_k over the
+        /// 9 window values hold in 21-bit lane j the value dot_j − threshold_j + 2^20 (<see cref="PackSwarWeights"/>,
+        /// <see cref="PackSwarThresholds"/>), so bit 20 of each lane is that channel's output bit: the three bits are
+        /// masked, gathered by one multiply into bits 60..62 and shifted into the output word. No dots are stored and no
+        /// <see cref="OutputStages.ThresholdPack"/> runs. Exact: every lane value stays in 0 .. 2^21 − 1, so no lane
+        /// borrows from or carries into the next.
         /// <para>
-        /// IL count (static, Release device build): 124 per group of three output channels (the 9 multiply-adds, the
-        /// three lane extractions and stores, the loop), ~80 per pixel besides the gather and ThresholdPack calls. The
-        /// exact counter measures, per output pixel and channel of a 3×3×1 window, 70 IL against Im2ColMac's 185 for 64
-        /// channels, and against 111 for a one-lane-per-channel variant (nine int locals, one unrolled 9-term expression
-        /// per channel: 83 IL per channel), which this kernel replaced. It loses to Im2ColMac for a single channel (two
-        /// empty lanes); the choice: <see cref="CostModel.Int8WeightConvSwarMacPays"/>.
+        /// IL count (static, Release device build; benchmarks/kernel-il-costs.md): ≈ 100 per group of three output
+        /// channels (the 9 multiply-adds, the bit gather, the loop) and ≈ 100 per pixel besides the gather call. It
+        /// replaced two slower forms: one lane per channel (nine int locals, one unrolled 9-term expression per channel,
+        /// 83 IL per channel plus ThresholdPack's 22) and three lanes with the dots taken back out for ThresholdPack
+        /// (124 per group plus 22 per channel). It beats Im2ColMac even for a single channel (two empty lanes); the
+        /// choice: <see cref="CostModel.Int8WeightConvSwarMacPays"/>.
         /// </para>
-        /// Scratch: <paramref name="patch"/> of at least 9 entries, <paramref name="dots"/> of at least
-        /// <see cref="SwarWeightsLength"/> / 3 entries (whole groups).
+        /// Scratch: <paramref name="patch"/> of at least 9 entries.
         /// </summary>
-        public static void Im2ColSwarMac9(byte[] input, bool signedInput, ConvGeometry g, long[] swarWeights, int[] thresholds, int[] dots, ulong[] output, int outputOffset, short[] patch)
+        public static void Im2ColSwarMac9(byte[] input, bool signedInput, ConvGeometry g, long[] swarWeights, long[] swarThresholds, ulong[] output, int outputOffset, short[] patch)
         {
             RequireZeroPadding(g);
             int outChannels = g.OutChannels;
-            if (ScratchLength(g) != 9 || swarWeights.Length != SwarWeightsLength(outChannels) || dots.Length < SwarWeightsLength(outChannels) / 3)
+            int groups = SwarGroups(outChannels);
+            if (ScratchLength(g) != 9 || swarWeights.Length != groups * 9 || swarThresholds.Length != groups)
             {
                 throw new BnnException("int8-weight conv: Im2ColSwarMac9 needs a window of 9 values (this one has " + ScratchLength(g).ToString() + "), "
-                    + SwarWeightsLength(outChannels).ToString() + " packed weights and " + (SwarWeightsLength(outChannels) / 3).ToString() + " dots");
+                    + (groups * 9).ToString() + " packed weights and " + groups.ToString() + " packed thresholds");
             }
 
             int strideY = g.StrideY;
@@ -233,26 +267,50 @@ namespace Bnn.Nano.Runtime.Kernels
                     long p7 = patch[7];
                     long p8 = patch[8];
 
+                    int q = 0;
                     int wi = 0;
-                    for (int o = 0; o < outChannels; o += SwarLanes)
+                    for (int word = 0; word < outWords; word++)
                     {
-                        long lanes = (swarWeights[wi] * p0) + (swarWeights[wi + 1] * p1) + (swarWeights[wi + 2] * p2)
-                            + (swarWeights[wi + 3] * p3) + (swarWeights[wi + 4] * p4) + (swarWeights[wi + 5] * p5)
-                            + (swarWeights[wi + 6] * p6) + (swarWeights[wi + 7] * p7) + (swarWeights[wi + 8] * p8);
-                        int dot = (int)((lanes << 43) >> 43);
-                        dots[o] = dot;
-                        lanes = (lanes - dot) >> 21;
-                        dot = (int)((lanes << 43) >> 43);
-                        dots[o + 1] = dot;
-                        dots[o + 2] = (int)((lanes - dot) >> 21);
-                        wi += 9;
+                        int wordGroups = q + 22 < groups ? q + 22 : groups;
+                        ulong bits = 0;
+                        int shift = 0;
+                        while (q < wordGroups)
+                        {
+                            long lanes = swarThresholds[q] + (swarWeights[wi] * p0) + (swarWeights[wi + 1] * p1) + (swarWeights[wi + 2] * p2)
+                                + (swarWeights[wi + 3] * p3) + (swarWeights[wi + 4] * p4) + (swarWeights[wi + 5] * p5)
+                                + (swarWeights[wi + 6] * p6) + (swarWeights[wi + 7] * p7) + (swarWeights[wi + 8] * p8);
+
+                            // Bits 20, 41 and 62 (the lanes' output bits) times 1 + 2^20 + 2^40 land, among others, on
+                            // bits 60, 61 and 62; no two partial products share a bit, so nothing carries.
+                            bits |= (((ulong)lanes & 0x4000_0200_0010_0000UL) * 0x0000_0100_0010_0001UL) >> 60 << shift;
+                            shift += 3;
+                            wi += 9;
+                            q++;
+                        }
+
+                        output[outPixel + word] = bits;
                     }
 
-                    OutputStages.ThresholdPack(dots, thresholds, outChannels, output, outPixel);
                     outPixel += outWords;
                     ix0 += strideX;
                 }
             }
+        }
+
+        /// <summary>Largest threshold magnitude a lane holds: beyond it every 9-value dot (|dot| ≤ 293,760) is on one side.</summary>
+        private const int SwarThresholdLimit = 1 << 19;
+
+        /// <summary>The offset that makes every lane non-negative: dot − threshold + 2^20.</summary>
+        private const int SwarLaneBias = 1 << 20;
+
+        private static int SwarGroup(int channel)
+        {
+            return ((channel >> 6) * 22) + ((channel & 63) / 3);
+        }
+
+        private static int SwarLaneShift(int channel)
+        {
+            return ((channel & 63) % 3) * 21;
         }
 
         private static void RequireZeroPadding(ConvGeometry g)

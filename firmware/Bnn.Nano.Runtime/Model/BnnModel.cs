@@ -13,8 +13,9 @@ namespace Bnn.Nano.Runtime.Model
         private readonly int[] _dots;
         /// <summary>Scratch of the 8-bit first layer's optimised kernel (partial-sum table or window patch); empty when it runs the reference.</summary>
         private readonly short[] _firstLayerScratch;
-        /// <summary>The int8-weight first layer's weights packed three channels per long for Im2ColSwarMac9; empty when another kernel runs.</summary>
+        /// <summary>The int8-weight first layer's weights and thresholds packed three channels per long for Im2ColSwarMac9; empty when another kernel runs.</summary>
         private readonly long[] _firstLayerSwarWeights;
+        private readonly long[] _firstLayerSwarThresholds;
         private readonly ulong[] _patch;
         private readonly int[] _scores;
 
@@ -42,6 +43,7 @@ namespace Bnn.Nano.Runtime.Model
 
             int firstLayerScratch = 0;
             long[] swarWeights = new long[0];
+            long[] swarThresholds = new long[0];
             int patch = 0;
             for (int i = 0; i < layers.Length; i++)
             {
@@ -57,15 +59,13 @@ namespace Bnn.Nano.Runtime.Model
                 else if (layer.Kind == LayerKind.Int8WeightConv2d && CostModel.Int8WeightConvIm2ColPays(Int8WeightConv2dKernels.ScratchLength(layer.Geometry), layer.OutChannels))
                 {
                     firstLayerScratch = Int8WeightConv2dKernels.ScratchLength(layer.Geometry);
-                    if (CostModel.Int8WeightConvSwarMacPays(firstLayerScratch, layer.OutChannels))
+                    if (CostModel.Int8WeightConvSwarMacPays(firstLayerScratch))
                     {
-                        // The kernel writes whole groups of three dots.
-                        swarWeights = new long[Int8WeightConv2dKernels.SwarWeightsLength(layer.OutChannels)];
+                        int groups = Int8WeightConv2dKernels.SwarGroups(layer.OutChannels);
+                        swarWeights = new long[groups * 9];
                         Int8WeightConv2dKernels.PackSwarWeights(layer.Int8Weights, layer.OutChannels, swarWeights);
-                        if (swarWeights.Length / 3 > maxChannels)
-                        {
-                            maxChannels = swarWeights.Length / 3;
-                        }
+                        swarThresholds = new long[groups];
+                        Int8WeightConv2dKernels.PackSwarThresholds(layer.Thresholds, layer.OutChannels, swarThresholds);
                     }
                 }
                 else if (layer.Kind == LayerKind.BinaryConv2d && BinaryConv2dKernels.ScratchLength(layer.Geometry) > patch)
@@ -77,6 +77,7 @@ namespace Bnn.Nano.Runtime.Model
             _dots = new int[maxChannels];
             _firstLayerScratch = new short[firstLayerScratch];
             _firstLayerSwarWeights = swarWeights;
+            _firstLayerSwarThresholds = swarThresholds;
             _patch = new ulong[patch];
             _scores = new int[layers[layers.Length - 1].OutChannels];
         }
@@ -123,12 +124,12 @@ namespace Bnn.Nano.Runtime.Model
             get { return ConstantBytes + WorkingBytes; }
         }
 
-        /// <summary>Bytes of weights (with the first layer's lane-packed copy, when its kernel uses one), thresholds and score coefficients.</summary>
+        /// <summary>Bytes of weights and thresholds (with the first layer's lane-packed copies, when its kernel uses them) and score coefficients.</summary>
         public int ConstantBytes
         {
             get
             {
-                int bytes = _firstLayerSwarWeights.Length * 8;
+                int bytes = (_firstLayerSwarWeights.Length + _firstLayerSwarThresholds.Length) * 8;
                 for (int i = 0; i < _layers.Length; i++)
                 {
                     Layer layer = _layers[i];
@@ -236,11 +237,11 @@ namespace Bnn.Nano.Runtime.Model
                         break;
                     case LayerKind.Int8WeightConv2d:
                         // CostModel.Int8WeightConvIm2ColPays: Im2ColMac unless 1 output channel over a window of ≤ 3 values;
-                        // the scratch holds one window; a window of 9 values and ≥ 2 channels runs Im2ColSwarMac9 (its
-                        // packed weights are there).
+                        // the scratch holds one window; a window of 9 values runs Im2ColSwarMac9 (its packed weights and
+                        // thresholds are there).
                         if (_firstLayerSwarWeights.Length > 0)
                         {
-                            Int8WeightConv2dKernels.Im2ColSwarMac9(input, InputSigned, layer.Geometry, _firstLayerSwarWeights, layer.Thresholds, dots, arena, layer.OutputOffset, _firstLayerScratch);
+                            Int8WeightConv2dKernels.Im2ColSwarMac9(input, InputSigned, layer.Geometry, _firstLayerSwarWeights, _firstLayerSwarThresholds, arena, layer.OutputOffset, _firstLayerScratch);
                         }
                         else if (_firstLayerScratch.Length > 0)
                         {

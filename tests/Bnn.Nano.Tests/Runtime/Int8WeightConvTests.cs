@@ -87,21 +87,22 @@ public class Int8WeightConvTests
     }
 
     [Fact]
-    public void swar_mac_lanes_hold_the_worst_case_dots_of_either_sign_side_by_side()
+    public void swar_mac_lanes_hold_worst_case_dots_of_either_sign_against_every_kind_of_threshold()
     {
-        // 3×3 over one channel, 5 output channels (two groups of three lanes, the last one padded): weights -128 and 127
-        // alternating per channel, so neighbouring lanes hold the largest dots of opposite signs (±293,760 for uint8
-        // 255), the case where a lane's borrow must not leak into the next.
-        ConvGeometry g = new(3, 3, 1, 5, 3, 3, 1, 1, 1, 1, 1, 1, 0);
-        sbyte[] weights = new sbyte[5 * 9];
-        for (int o = 0; o < 5; o++)
+        // 3×3 over one channel, 70 output channels (two output words: 22 groups in the first, whose last holds channel
+        // 63 alone, and 2 in the second): weights -128 and 127 alternating per channel, so neighbouring lanes hold the
+        // largest dots of opposite signs (±293,760 for uint8 255). Thresholds: the centre pixel's exact dot, one above
+        // it, and values beyond the lanes' range (clamped) up to int.MinValue and int.MaxValue.
+        const int Channels = 70;
+        ConvGeometry g = new(3, 3, 1, Channels, 3, 3, 1, 1, 1, 1, 1, 1, 0);
+        Assert.Equal(24, Int8WeightConv2dKernels.SwarGroups(Channels));
+        sbyte[] weights = new sbyte[Channels * 9];
+        for (int o = 0; o < Channels; o++)
         {
             Array.Fill(weights, o % 2 == 0 ? sbyte.MinValue : sbyte.MaxValue, o * 9, 9);
         }
 
-        long[] packed = new long[Int8WeightConv2dKernels.SwarWeightsLength(5)];
-        Assert.Equal(18, packed.Length);
-        Int8WeightConv2dKernels.PackSwarWeights(weights, 5, packed);
+        int[] far = [int.MinValue, -600_000, -524_289, 524_289, 600_000, int.MaxValue];
         foreach (bool signed in new[] { true, false })
         {
             foreach (byte value in new byte[] { 0x80, 0x7F, 0xFF, 0x00, 0x01 })
@@ -109,46 +110,43 @@ public class Int8WeightConvTests
                 byte[] input = new byte[9];
                 Array.Fill(input, value);
                 int x = signed ? (sbyte)value : value;
-                int[] dots = new int[6];
-                ulong[] output = new ulong[9];
-                Int8WeightConv2dKernels.Im2ColSwarMac9(input, signed, g, packed, new int[5], dots, output, 0, new short[9]);
-
-                // The last pixel's window (bottom right) holds 4 input values.
-                for (int o = 0; o < 5; o++)
+                int[] thresholds = new int[Channels];
+                for (int o = 0; o < Channels; o++)
                 {
-                    Assert.Equal(4 * x * (o % 2 == 0 ? -128 : 127), dots[o]);
+                    int centre = 9 * x * (o % 2 == 0 ? -128 : 127);
+                    thresholds[o] = (o % 4) switch
+                    {
+                        0 => centre,
+                        1 => centre + 1,
+                        2 => far[(o / 4) % far.Length],
+                        _ => 1 - centre,
+                    };
                 }
 
-                int[] centre = new int[5];
-                int[] thresholds = new int[5];
-                for (int o = 0; o < 5; o++)
-                {
-                    centre[o] = 9 * x * (o % 2 == 0 ? -128 : 127);
-                    thresholds[o] = centre[o] + (o % 3 == 1 ? 1 : 0);
-                }
-
-                ulong[] reference = new ulong[9];
-                Int8WeightConv2dKernels.Reference(input, signed, g, weights, thresholds, new int[5], reference, 0);
-                Int8WeightConv2dKernels.Im2ColSwarMac9(input, signed, g, packed, thresholds, dots, output, 0, new short[9]);
-                Assert.Equal(reference, output);
-                Assert.Equal(0b01101UL, reference[4]);
+                ulong[] reference = new ulong[18];
+                Int8WeightConv2dKernels.Reference(input, signed, g, weights, thresholds, new int[Channels], reference, 0);
+                ulong[] swar = new ulong[18];
+                RunSwarMac9(input, signed, g, weights, thresholds, swar, 0, new short[9]);
+                Assert.Equal(reference, swar);
             }
         }
     }
 
     [Fact]
-    public void swar_mac_refuses_other_window_sizes_wrong_packed_weights_and_short_dots()
+    public void swar_mac_refuses_other_window_sizes_and_wrongly_packed_constants()
     {
         ConvGeometry g = new(4, 4, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 0);
-        BnnException e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[32], false, g, new long[9], new int[2], new int[3], new ulong[16], 0, new short[18]));
+        BnnException e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[32], false, g, new long[9], new long[1], new ulong[16], 0, new short[18]));
         Assert.Contains("9 values (this one has 18)", e.Message, StringComparison.Ordinal);
         ConvGeometry nine = new(4, 4, 1, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0);
-        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[9], new int[4], new int[6], new ulong[16], 0, new short[9]));
-        Assert.Contains("18 packed weights and 6 dots", e.Message, StringComparison.Ordinal);
-        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[18], new int[4], new int[4], new ulong[16], 0, new short[9]));
-        Assert.Contains("18 packed weights and 6 dots", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[9], new long[2], new ulong[16], 0, new short[9]));
+        Assert.Contains("18 packed weights and 2 packed thresholds", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[18], new long[1], new ulong[16], 0, new short[9]));
+        Assert.Contains("18 packed weights and 2 packed thresholds", e.Message, StringComparison.Ordinal);
         e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.PackSwarWeights(new sbyte[35], 4, new long[18]));
         Assert.Contains("4 rows of 9 weights", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.PackSwarThresholds(new int[4], 4, new long[3]));
+        Assert.Contains("4 thresholds and 2 packed entries", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -181,9 +179,7 @@ public class Int8WeightConvTests
                     ulong[] optimised = new ulong[9];
                     if (kernel == "Im2ColSwarMac9")
                     {
-                        long[] packed = new long[Int8WeightConv2dKernels.SwarWeightsLength(2)];
-                        Int8WeightConv2dKernels.PackSwarWeights(weights, 2, packed);
-                        Int8WeightConv2dKernels.Im2ColSwarMac9(input, signed, g, packed, thresholds, new int[3], optimised, 0, scratch);
+                        RunSwarMac9(input, signed, g, weights, thresholds, optimised, 0, scratch);
                     }
                     else
                     {
@@ -208,7 +204,7 @@ public class Int8WeightConvTests
         e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColMac(input, false, g, weights, new int[2], new int[2], output, 0, new short[27]));
         Assert.Contains("padValue", e.Message, StringComparison.Ordinal);
         ConvGeometry nine = new(4, 4, 1, 2, 3, 3, 1, 1, 1, 1, 1, 1, -1);
-        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[9], new int[2], new int[3], output, 0, new short[9]));
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[9], new long[1], output, 0, new short[9]));
         Assert.Contains("padValue", e.Message, StringComparison.Ordinal);
     }
 
@@ -285,15 +281,15 @@ public class Int8WeightConvTests
         Assert.Null(model.GetLayer(0).Weights);
         Assert.Same(m.ConvWeights, model.GetLayer(0).Int8Weights);
         // The kernel CostModel picks: Im2ColMac (and its short patch) unless 1 output channel over ≤ 3 window values;
-        // for 9 window values and ≥ 2 channels Im2ColSwarMac9, with its lane-packed copy of the weights (a constant)
-        // and whole groups of three dots.
+        // for 9 window values Im2ColSwarMac9, with lane-packed copies of the weights and thresholds
+        // (constants: 10 longs per group of three channels).
         int window = Int8WeightConv2dKernels.ScratchLength(m.Geometry);
         Assert.Equal(outChannels > 1 || window > 3, CostModel.Int8WeightConvIm2ColPays(window, outChannels));
-        Assert.Equal(window == 9 && outChannels > 1, CostModel.Int8WeightConvSwarMacPays(window, outChannels));
-        int packed = CostModel.Int8WeightConvSwarMacPays(window, outChannels) ? Int8WeightConv2dKernels.SwarWeightsLength(outChannels) : 0;
+        Assert.Equal(window == 9, CostModel.Int8WeightConvSwarMacPays(window));
+        int packed = CostModel.Int8WeightConvSwarMacPays(window) ? Int8WeightConv2dKernels.SwarGroups(outChannels) * 10 : 0;
         Assert.Equal((m.ConvWeights.Length * 1) + (packed * 8) + (m.Thresholds.Length * 4) + (m.DenseWeights.Length * 8) + (m.Scales.Length * 8), model.ConstantBytes);
         int patch = CostModel.Int8WeightConvIm2ColPays(window, outChannels) ? window : 0;
-        Assert.Equal((m.ArenaWords * 8) + (Math.Max(Math.Max(outChannels, packed / 3), 4) * 4) + (patch * 2) + (m.Scales.Length * 4), model.WorkingBytes);
+        Assert.Equal((m.ArenaWords * 8) + (Math.Max(outChannels, 4) * 4) + (patch * 2) + (m.Scales.Length * 4), model.WorkingBytes);
 
         byte[][] inputs = new byte[16][];
         for (int i = 0; i < inputs.Length; i++)
@@ -520,20 +516,23 @@ public class Int8WeightConvTests
 
             if (n == 9)
             {
-                long[] packed = new long[Int8WeightConv2dKernels.SwarWeightsLength(g.OutChannels)];
-                Int8WeightConv2dKernels.PackSwarWeights(weights, g.OutChannels, packed);
                 ulong[] swar = new ulong[outLength];
                 Array.Fill(swar, Sentinel);
-                int[] swarDots = new int[(packed.Length / 3) + random.Next(2)];
-                Int8WeightConv2dKernels.Im2ColSwarMac9(input, signed, g, packed, thresholds, swarDots, swar, outOffset, scratch);
+                RunSwarMac9(input, signed, g, weights, thresholds, swar, outOffset, scratch);
                 Assert.True(expected.AsSpan().SequenceEqual(swar), "Im2ColSwarMac9 differs at " + RandomConvGeometry.Describe(g) + " signed=" + signed);
-                for (int o = 0; o < g.OutChannels; o++)
-                {
-                    long last = oracle[g.OutHeight - 1, g.OutWidth - 1, o];
-                    Assert.True(last == swarDots[o], "Im2ColSwarMac9 last-pixel dot " + o + " at " + RandomConvGeometry.Describe(g));
-                }
             }
         }
+    }
+
+    /// <summary>Packs the weights and thresholds as BnnModel does and runs Im2ColSwarMac9.</summary>
+    private static void RunSwarMac9(byte[] input, bool signed, ConvGeometry g, sbyte[] weights, int[] thresholds, ulong[] output, int outputOffset, short[] scratch)
+    {
+        int groups = Int8WeightConv2dKernels.SwarGroups(g.OutChannels);
+        long[] packedWeights = new long[groups * 9];
+        Int8WeightConv2dKernels.PackSwarWeights(weights, g.OutChannels, packedWeights);
+        long[] packedThresholds = new long[groups];
+        Int8WeightConv2dKernels.PackSwarThresholds(thresholds, g.OutChannels, packedThresholds);
+        Int8WeightConv2dKernels.Im2ColSwarMac9(input, signed, g, packedWeights, packedThresholds, output, outputOffset, scratch);
     }
 
     private static void Reseal(byte[] blob)
