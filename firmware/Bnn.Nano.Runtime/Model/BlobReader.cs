@@ -231,10 +231,6 @@ namespace Bnn.Nano.Runtime.Model
             }
         }
 
-        /// <summary>
-        /// Binary weight rows: each row holds <paramref name="groups"/> groups of <paramref name="channels"/> bits, each
-        /// group stored as ceil(channels/32) uint32 words and held by the runtime as ceil(channels/64) ulongs, low word first.
-        /// </summary>
         /// <summary>Running total of the bytes a load allocates, refused as soon as it passes the limit (0: none).</summary>
         private sealed class RamBudget
         {
@@ -264,6 +260,10 @@ namespace Bnn.Nano.Runtime.Model
             }
         }
 
+        /// <summary>
+        /// Binary weight rows: each row holds <paramref name="groups"/> groups of <paramref name="channels"/> bits, each
+        /// group stored as ceil(channels/32) uint32 words and held by the runtime as ceil(channels/64) ulongs, low word first.
+        /// </summary>
         private static ulong[] ReadBitRows(byte[] blob, int at, int length, int rows, int groups, long channels, string where)
         {
             if (channels < 1 || channels > ModelBuilder.MaxUnits)
