@@ -86,7 +86,7 @@ internal static class Ui
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException
             or Bnn.Nano.Runtime.BnnException or InvalidOperationException or Bnn.Nano.Compiler.Onnx.OnnxImportException
-            or Bnn.Nano.Node.NodeException or Bnn.Nano.FrontEnd.FrontEndException)
+            or Bnn.Nano.Node.NodeException or Bnn.Nano.FrontEnd.FrontEndException or Bnn.Nano.Compiler.Data.DatasetMissingException)
         {
             // One line: ArgumentOutOfRangeException puts "Actual value was …" on a line of its own.
             AnsiConsole.MarkupLine(Culture, $"[red]error:[/] {Markup.Escape(e.Message.ReplaceLineEndings(" "))}");
