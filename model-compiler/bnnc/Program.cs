@@ -24,6 +24,7 @@ public static class Program
         root.Subcommands.Add(CostCommand.Create());
         root.Subcommands.Add(ExportOnnxCommand.Create());
         root.Subcommands.Add(DataCommand.Create());
+        root.Subcommands.Add(TrainKwsCommand.Create());
         root.Subcommands.Add(KwsCommand.Create());
         root.Subcommands.Add(KwsStreamsCommand.Create());
         return root.Parse(args).Invoke();

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
@@ -89,6 +88,9 @@ public sealed class SpeechCorpusBuilder
 
     private const int EdgeSamples = 160;
 
+    /// <summary>What the manifest says of the corpus.</summary>
+    private const string Note = "synthetic speech (espeak-ng, flite, festival); TEST speakers never occur in TRAIN. Accuracy on it is not accuracy on real voices.";
+
     private readonly SpeechCorpusOptions _options;
 
     public SpeechCorpusBuilder(SpeechCorpusOptions options)
@@ -129,19 +131,12 @@ public sealed class SpeechCorpusBuilder
         string key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(definition)));
         SpeechSplitSummary trainSummary = Summarize(SpeechCorpus.TrainSplit, train, _options.TrainVoices);
         SpeechSplitSummary testSummary = Summarize(SpeechCorpus.TestSplit, test, _options.TestVoices);
-        string[] files = [.. new[] { SpeechCorpus.TrainSplit, SpeechCorpus.TestSplit }.SelectMany(s => new[] { s + ".pcm", s + ".tsv" }), SpeechCorpus.ManifestFileName];
-
-        if (IsUpToDate(directory, key, train.Length, test.Length))
+        if (SpeechCorpusFiles.IsUpToDate(directory, key, train.Length, test.Length))
         {
-            return Result(directory, key, upToDate: true, trainSummary, testSummary, default, watch, files);
+            return Result(directory, key, upToDate: true, trainSummary, testSummary, default, watch);
         }
 
-        // A folder holding the same corpus (same key) but damaged or incomplete is simply rebuilt.
-        string[] existing = [.. files.Where(f => File.Exists(Path.Combine(directory, f)))];
-        if (existing.Length > 0 && !_options.Overwrite && ManifestKey(directory) != key)
-        {
-            throw new IOException($"refusing to overwrite {string.Join(", ", existing)} in '{directory}': it holds a different corpus (use --force to replace it)");
-        }
+        SpeechCorpusFiles.CheckReplaceable(directory, key, _options.Overwrite);
 
         int distinct = requests.Select(synthesizer.CachePath).Distinct().Count();
         TtsSynthesisStats stats = synthesizer.Synthesize(requests, _options.Parallelism,
@@ -176,8 +171,8 @@ public sealed class SpeechCorpusBuilder
         Directory.CreateDirectory(directory);
         WriteSplit(directory, SpeechCorpus.TrainSplit, train, all.AsSpan(0, train.Length), synthesizer);
         WriteSplit(directory, SpeechCorpus.TestSplit, test, all.AsSpan(train.Length), synthesizer);
-        WriteAtomically(Path.Combine(directory, SpeechCorpus.ManifestFileName), Manifest(definition, key, trainSummary, testSummary));
-        return Result(directory, key, upToDate: false, trainSummary, testSummary, stats, watch, files);
+        SpeechCorpusFiles.WriteText(Path.Combine(directory, SpeechCorpus.ManifestFileName), SpeechCorpusFiles.Manifest(definition, key, Note, trainSummary, testSummary));
+        return Result(directory, key, upToDate: false, trainSummary, testSummary, stats, watch);
     }
 
     private static void Validate(SpeechCorpusOptions o)
@@ -340,23 +335,7 @@ public sealed class SpeechCorpusBuilder
 
     private void WriteSplit(string directory, string split, ClipPlan[] plans, ReadOnlySpan<ClipResult> results, TtsSynthesizer synthesizer)
     {
-        string pcmPath = Path.Combine(directory, split + ".pcm");
-        string temporary = pcmPath + ".partial";
-        using (FileStream stream = File.Create(temporary))
-        {
-            byte[] buffer = new byte[SpeechAudio.ClipSamples * 2];
-            foreach (ClipResult result in results)
-            {
-                for (int i = 0; i < SpeechAudio.ClipSamples; i++)
-                {
-                    BinaryPrimitives.WriteInt16LittleEndian(buffer.AsSpan(2 * i, 2), result.Pcm[i]);
-                }
-
-                stream.Write(buffer);
-            }
-        }
-
-        File.Move(temporary, pcmPath, overwrite: true);
+        SpeechCorpusFiles.WritePcm(directory, split, results.ToArray().Select(r => r.Pcm));
 
         StringBuilder tsv = new();
         tsv.Append(TsvHeader).Append('\n');
@@ -380,7 +359,7 @@ public sealed class SpeechCorpusBuilder
             tsv.Append('\n');
         }
 
-        WriteAtomically(Path.Combine(directory, split + ".tsv"), tsv.ToString());
+        SpeechCorpusFiles.WriteText(Path.Combine(directory, split + ".tsv"), tsv.ToString());
     }
 
     private string Definition(TtsSynthesizer synthesizer, NoiseSource noise, IReadOnlyList<TtsEngine> engines, IReadOnlyList<UtteranceRequest> requests)
@@ -397,15 +376,8 @@ public sealed class SpeechCorpusBuilder
         using (Utf8JsonWriter w = new(buffer, new JsonWriterOptions { Indented = true }))
         {
             w.WriteStartObject();
-            w.WriteString("format", FormatName);
-            w.WriteNumber("version", FormatVersion);
-            w.WriteNumber("seed", _options.Seed);
-            w.WriteNumber("sample_rate", SpeechAudio.SampleRate);
-            w.WriteNumber("clip_samples", SpeechAudio.ClipSamples);
-            w.WriteString("sample_format", "int16 little-endian, mono");
-            WriteStrings(w, "classes", ClassNames);
-            WriteStrings(w, "keywords", _options.Keywords);
-            WriteStrings(w, "unknown_words", _options.UnknownWords);
+            SpeechCorpusFiles.WriteDefinitionHeader(w, _options.Seed, ClassNames, _options.Keywords);
+            SpeechCorpusFiles.WriteStrings(w, "unknown_words", _options.UnknownWords);
             w.WriteNumber("train_per_class", _options.TrainPerClass);
             w.WriteNumber("test_per_class", _options.TestPerClass);
             w.WriteStartObject("engine_weights");
@@ -432,56 +404,12 @@ public sealed class SpeechCorpusBuilder
             w.WriteString("resampler", Resampler.Version);
             w.WriteEndObject();
             w.WriteString("utterance_keys_sha256", Convert.ToHexStringLower(utterances.GetHashAndReset()));
-            WriteStrings(w, "train_voices", _options.TrainVoices.Select(v => v.Speaker));
-            WriteStrings(w, "test_voices", _options.TestVoices.Select(v => v.Speaker));
+            SpeechCorpusFiles.WriteStrings(w, "train_voices", _options.TrainVoices.Select(v => v.Speaker));
+            SpeechCorpusFiles.WriteStrings(w, "test_voices", _options.TestVoices.Select(v => v.Speaker));
             w.WriteEndObject();
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static string Manifest(string definition, string key, SpeechSplitSummary train, SpeechSplitSummary test)
-    {
-        using JsonDocument doc = JsonDocument.Parse(definition);
-        using MemoryStream buffer = new();
-        using (Utf8JsonWriter w = new(buffer, new JsonWriterOptions { Indented = true }))
-        {
-            w.WriteStartObject();
-            foreach (JsonProperty p in doc.RootElement.EnumerateObject())
-            {
-                p.WriteTo(w);
-            }
-
-            w.WriteString("key", key);
-            w.WriteString("note", "synthetic speech (espeak-ng, flite, festival); TEST speakers never occur in TRAIN. Accuracy on it is not accuracy on real voices.");
-            w.WriteStartObject("counts");
-            foreach (SpeechSplitSummary s in new[] { train, test })
-            {
-                w.WriteStartObject(s.Name);
-                w.WriteNumber("clips", s.Clips);
-                w.WriteNumber("speakers_used", s.SpeakersUsed);
-                w.WriteStartArray("per_class");
-                foreach (int n in s.PerClass)
-                {
-                    w.WriteNumberValue(n);
-                }
-
-                w.WriteEndArray();
-                w.WriteStartObject("per_engine");
-                foreach (KeyValuePair<string, int> p in s.PerEngine)
-                {
-                    w.WriteNumber(p.Key, p.Value);
-                }
-
-                w.WriteEndObject();
-                w.WriteEndObject();
-            }
-
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
     }
 
     private SpeechSplitSummary Summarize(string name, ClipPlan[] plans, IReadOnlyList<TtsVoice> voices)
@@ -505,45 +433,7 @@ public sealed class SpeechCorpusBuilder
         };
     }
 
-    private static string? ManifestKey(string directory)
-    {
-        string manifest = Path.Combine(directory, SpeechCorpus.ManifestFileName);
-        if (!File.Exists(manifest))
-        {
-            return null;
-        }
-
-        try
-        {
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(manifest));
-            return doc.RootElement.TryGetProperty("key", out JsonElement k) && k.ValueKind == JsonValueKind.String ? k.GetString() : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static bool IsUpToDate(string directory, string key, int trainClips, int testClips)
-    {
-        if (ManifestKey(directory) != key)
-        {
-            return false;
-        }
-
-        foreach ((string split, int clips) in new[] { (SpeechCorpus.TrainSplit, trainClips), (SpeechCorpus.TestSplit, testClips) })
-        {
-            FileInfo pcm = new(Path.Combine(directory, split + ".pcm"));
-            if (!pcm.Exists || pcm.Length != (long)clips * SpeechAudio.ClipSamples * 2 || !File.Exists(Path.Combine(directory, split + ".tsv")))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    private SpeechCorpusBuildResult Result(string directory, string key, bool upToDate, SpeechSplitSummary train, SpeechSplitSummary test, TtsSynthesisStats stats, Stopwatch watch, string[] files) => new()
+    private SpeechCorpusBuildResult Result(string directory, string key, bool upToDate, SpeechSplitSummary train, SpeechSplitSummary test, TtsSynthesisStats stats, Stopwatch watch) => new()
     {
         Directory = directory,
         Key = key,
@@ -553,31 +443,13 @@ public sealed class SpeechCorpusBuilder
         Test = test,
         Utterances = stats,
         Elapsed = watch.Elapsed,
-        Bytes = files.Select(f => new FileInfo(Path.Combine(directory, f))).Where(f => f.Exists).Sum(f => f.Length),
+        Bytes = SpeechCorpusFiles.Bytes(directory),
     };
-
-    private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
-    {
-        w.WriteStartArray(name);
-        foreach (string v in values)
-        {
-            w.WriteStringValue(v);
-        }
-
-        w.WriteEndArray();
-    }
 
     private static string Range(double low, double high) =>
         string.Create(CultureInfo.InvariantCulture, $"{low:0.##}..{high:0.##}");
 
     private static string Inv(int v) => v.ToString(CultureInfo.InvariantCulture);
-
-    private static void WriteAtomically(string path, string text)
-    {
-        string temporary = path + ".partial";
-        File.WriteAllText(temporary, text, new UTF8Encoding(false));
-        File.Move(temporary, path, overwrite: true);
-    }
 
     private sealed record ClipPlan(string Split, int ClassIndex, string Label, UtteranceRequest? Request, int SpeedPercent, double LevelDbfs,
         double SnrDb, NoiseKind Noise, ulong NoiseSeed, double Shift);

@@ -14,13 +14,16 @@ internal static class DataCommand
 {
     public static Command Create()
     {
-        Command command = new("data", "Build generated data sets (the synthetic keyword-spotting corpus)");
+        Command command = new("data", "Build data sets that are generated or converted rather than downloaded (the keyword-spotting corpus)");
         command.Subcommands.Add(DataKwsCommand.Create());
         return command;
     }
 }
 
-/// <summary>`bnnc data kws`: the 12-class synthetic keyword-spotting corpus (see SpeechCorpusBuilder).</summary>
+/// <summary>
+/// `bnnc data kws`: the 12-class keyword-spotting corpus, synthesised (SpeechCorpusBuilder) or imported from a Speech
+/// Commands folder (SpeechCommandsImporter).
+/// </summary>
 internal static class DataKwsCommand
 {
     /// <summary>Most synthesis processes at once (each festival process holds a voice in memory).</summary>
@@ -36,9 +39,13 @@ internal static class DataKwsCommand
         Option<DirectoryInfo?> cache = new("--cache") { Description = "utterance cache (default: <repository>/artifacts/kws-cache)" };
         Option<int> jobs = new("--jobs", "-j") { Description = "parallel synthesis processes", DefaultValueFactory = _ => Math.Clamp(Environment.ProcessorCount, 1, MaxJobs) };
         Option<bool> force = new("--force") { Description = "replace a different corpus already in the output folder" };
-        Command command = new("kws", "Build the synthetic 12-class keyword-spotting corpus (silence, unknown, yes, no, up, down, left, right, on, off, stop, go) " +
-            "with espeak-ng, flite and festival; test speakers never occur in training");
-        foreach (Option option in new Option[] { output, seed, perClass, testPerClass, quick, cache, jobs, force })
+        Option<DirectoryInfo?> speechCommands = new("--speech-commands")
+        {
+            Description = "import real speech instead: a folder in the layout of Google's Speech Commands data set (word folders, _background_noise_, testing_list.txt, validation_list.txt); --per-class then caps the clips per keyword (default: all)",
+        };
+        Command command = new("kws", "Build the 12-class keyword-spotting corpus (silence, unknown, yes, no, up, down, left, right, on, off, stop, go): " +
+            "synthetic speech by espeak-ng, flite and festival, test speakers never in training; or, with --speech-commands, real speech from a Speech Commands folder");
+        foreach (Option option in new Option[] { output, seed, perClass, testPerClass, quick, cache, jobs, force, speechCommands })
         {
             command.Options.Add(option);
         }
@@ -49,6 +56,25 @@ internal static class DataKwsCommand
             if (parallelism < 1 || parallelism > MaxJobs)
             {
                 throw new ArgumentException($"--jobs {parallelism}: give 1 to {MaxJobs} parallel synthesis processes");
+            }
+
+            string folder = parse.GetValue(output)?.FullName ?? SpeechCorpus.DefaultDirectory();
+            if (parse.GetValue(speechCommands) is DirectoryInfo source)
+            {
+                string? synthetic = parse.GetValue(quick) ? "--quick" : parse.GetValue(testPerClass) != null ? "--test-per-class" : parse.GetValue(cache) != null ? "--cache" : null;
+                if (synthetic != null)
+                {
+                    throw new ArgumentException($"{synthetic} is an option of the synthetic corpus; --speech-commands imports every clip of the data set's own test list");
+                }
+
+                int cap = parse.GetValue(perClass) ?? 0;
+                if (cap < 0)
+                {
+                    throw new ArgumentException($"--per-class {cap}: give a positive cap, or leave it out to import every clip");
+                }
+
+                SpeechCommandsImportOptions import = new() { Seed = parse.GetValue(seed), MaxPerClass = cap, Parallelism = parallelism, Overwrite = parse.GetValue(force) };
+                return RunImport(source.FullName, import, folder);
             }
 
             int train = parse.GetValue(perClass) ?? (parse.GetValue(quick) ? 30 : new SpeechCorpusOptions().TrainPerClass);
@@ -62,7 +88,6 @@ internal static class DataKwsCommand
                 Parallelism = parallelism,
                 Overwrite = parse.GetValue(force),
             };
-            string folder = parse.GetValue(output)?.FullName ?? SpeechCorpus.DefaultDirectory();
             return Run(options, folder);
         }));
         return command;
@@ -80,33 +105,17 @@ internal static class DataKwsCommand
             AnsiConsole.MarkupLine(Ui.Culture, $"[yellow]note:[/] {Markup.Escape(options.AlsaNoisePath)} is missing: generated noise only, which makes a different corpus (apt-get install -y alsa-utils)");
         }
 
-        SpeechCorpusBuildResult result;
-        try
-        {
-            result = Build(builder, folder);
-        }
-        catch (DatasetMissingException e)
-        {
-            AnsiConsole.MarkupLine(Ui.Culture, $"[red]error:[/] {Markup.Escape(e.Message)}");
-            return 1;
-        }
-
-        CountsTable(result);
-        if (result.UpToDate)
-        {
-            AnsiConsole.MarkupLine(Ui.Culture, $"[green]up to date:[/] {Markup.Escape(result.Directory)} already holds this corpus (key {result.Key[..12]}); nothing written");
-        }
-        else
-        {
-            AnsiConsole.MarkupLine(Ui.Culture, $"utterances: {result.Utterances.Synthesized:N0} synthesized, {result.Utterances.Cached:N0} from the cache");
-            foreach (string name in new[] { "train.pcm", "train.tsv", "test.pcm", "test.tsv", SpeechCorpus.ManifestFileName })
-            {
-                AnsiConsole.MarkupLine(Ui.Culture, $"[grey]wrote[/] {Markup.Escape(Path.Combine(result.Directory, name))}");
-            }
-        }
-
-        AnsiConsole.MarkupLine(Ui.Culture, $"[bold]{result.Train.Clips + result.Test.Clips:N0} clips, {result.Bytes / 1048576.0:F1} MiB on disk, {result.Elapsed.TotalSeconds:F1} s[/] (key {result.Key[..12]})");
+        SpeechCorpusBuildResult result = Build(builder, folder);
+        Summary(result, utterances: true);
         AnsiConsole.MarkupLine(Ui.Culture, "[grey]synthetic speech: accuracy measured on it is not accuracy on real voices[/]");
+        return 0;
+    }
+
+    private static int RunImport(string source, SpeechCommandsImportOptions options, string folder)
+    {
+        AnsiConsole.MarkupLine(Ui.Culture, $"keyword-spotting corpus from the Speech Commands folder [bold]{Markup.Escape(source)}[/], seed {options.Seed}, {(options.MaxPerClass == 0 ? "every clip" : $"at most {options.MaxPerClass} clips per keyword")}");
+        SpeechCorpusBuildResult result = SpeechCommandsImporter.Import(source, folder, options, ProgressLines());
+        Summary(result, utterances: false);
         return 0;
     }
 
@@ -114,18 +123,7 @@ internal static class DataKwsCommand
     {
         if (!AnsiConsole.Profile.Capabilities.Interactive)
         {
-            string? stage = null;
-            int lastTenth = -1;
-            return builder.Build(folder, new Inline(p =>
-            {
-                int tenth = p.Total == 0 ? 10 : p.Done * 10 / p.Total;
-                if (p.Stage != stage || tenth != lastTenth)
-                {
-                    stage = p.Stage;
-                    lastTenth = tenth;
-                    AnsiConsole.MarkupLine(Ui.Culture, $"[grey]{Markup.Escape(p.Stage)} {p.Done:N0}/{p.Total:N0}[/]");
-                }
-            }));
+            return builder.Build(folder, ProgressLines());
         }
 
         SpeechCorpusBuildResult? result = null;
@@ -152,6 +150,23 @@ internal static class DataKwsCommand
         return result!;
     }
 
+    /// <summary>Progress as plain lines: one per stage and tenth of the work.</summary>
+    private static Inline ProgressLines()
+    {
+        string? stage = null;
+        int lastTenth = -1;
+        return new Inline(p =>
+        {
+            int tenth = p.Total == 0 ? 10 : p.Done * 10 / p.Total;
+            if (p.Stage != stage || tenth != lastTenth)
+            {
+                stage = p.Stage;
+                lastTenth = tenth;
+                AnsiConsole.MarkupLine(Ui.Culture, $"[grey]{Markup.Escape(p.Stage)} {p.Done:N0}/{p.Total:N0}[/]");
+            }
+        });
+    }
+
     private static void VoiceLine(string split, IReadOnlyList<TtsVoice> voices)
     {
         List<string> parts = [];
@@ -173,6 +188,30 @@ internal static class DataKwsCommand
         }
 
         AnsiConsole.MarkupLine(Ui.Culture, $"[grey]{split} voices ({voices.Count}): {Markup.Escape(string.Join("; ", parts))}[/]");
+    }
+
+    /// <summary>The counts table, what was written (or that the folder was up to date) and the totals.</summary>
+    private static void Summary(SpeechCorpusBuildResult result, bool utterances)
+    {
+        CountsTable(result);
+        if (result.UpToDate)
+        {
+            AnsiConsole.MarkupLine(Ui.Culture, $"[green]up to date:[/] {Markup.Escape(result.Directory)} already holds this corpus (key {result.Key[..12]}); nothing written");
+        }
+        else
+        {
+            if (utterances)
+            {
+                AnsiConsole.MarkupLine(Ui.Culture, $"utterances: {result.Utterances.Synthesized:N0} synthesized, {result.Utterances.Cached:N0} from the cache");
+            }
+
+            foreach (string name in new[] { "train.pcm", "train.tsv", "test.pcm", "test.tsv", SpeechCorpus.ManifestFileName })
+            {
+                AnsiConsole.MarkupLine(Ui.Culture, $"[grey]wrote[/] {Markup.Escape(Path.Combine(result.Directory, name))}");
+            }
+        }
+
+        AnsiConsole.MarkupLine(Ui.Culture, $"[bold]{result.Train.Clips + result.Test.Clips:N0} clips, {result.Bytes / 1048576.0:F1} MiB on disk, {result.Elapsed.TotalSeconds:F1} s[/] (key {result.Key[..12]})");
     }
 
     private static void CountsTable(SpeechCorpusBuildResult result)
