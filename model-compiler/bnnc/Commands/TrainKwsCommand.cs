@@ -55,7 +55,7 @@ internal static class TrainKwsCommand
             int runSeed = parse.GetValue(seed);
             Dataset train = KeywordSpotting.Augment(clips, KeywordSpotting.Augmentation(runSeed));
             ConvNetOptions options = KeywordSpotting.Options(runSeed) with { Epochs = epochCount };
-            AnsiConsole.MarkupLine(Ui.Culture, $"corpus [bold]{Markup.Escape(speech.Directory)}[/]: {speech.Train.Count:N0} training clips ({train.Count:N0} samples with the augmented ones), {speech.Test.Count:N0} test clips; {KeywordSpotting.Architecture(options, train.ClassCount)}, {epochCount} epochs, seed {runSeed}");
+            AnsiConsole.MarkupLine(Ui.Culture, $"corpus [bold]{Markup.Escape(speech.Directory)}[/]: {speech.Train.Count:N0} training clips ({train.Count:N0} samples with the augmented ones), {speech.Test.Count:N0} test clips; {KeywordSpotting.Architecture(options, train.ClassCount)}, {epochCount} epoch{(epochCount == 1 ? string.Empty : "s")}, seed {runSeed}");
 
             BnnNetwork network = Ui.WithProgress("training", p => KeywordSpotting.Train(train, options, new Progress(t => p.Report(t.Epoch / (double)t.TotalEpochs))));
             ModelArtifacts artifacts = ModelArtifacts.Build(network, parse.GetValue(namespaceName)!, parse.GetValue(className)!);
