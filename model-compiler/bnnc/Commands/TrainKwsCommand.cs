@@ -31,9 +31,10 @@ internal static class TrainKwsCommand
         Option<int> seed = new("--seed") { Description = "seed of the augmentation and the training", DefaultValueFactory = _ => 1 };
         Option<string> className = new("--class") { Description = "class name of the generated C# tables", DefaultValueFactory = _ => KeywordSpotting.ClassName };
         Option<string> namespaceName = new("--namespace") { Description = "namespace of the generated C# tables", DefaultValueFactory = _ => KeywordSpotting.Namespace };
+        Option<bool> floatBaseline = new("--float-baseline") { Description = "also train the same architecture with real-valued weights and activations and print its test accuracy (doubles the training time)" };
         Option<bool> force = new("--force") { Description = "replace existing output files" };
         Command command = new("train-kws", "Train the keyword-spotting model on a keyword corpus (synthetic, or real speech imported from Speech Commands), measure it on the corpus' test split and compile it");
-        foreach (Option option in new Option[] { corpus, output, epochs, seed, className, namespaceName, force })
+        foreach (Option option in new Option[] { corpus, output, epochs, seed, className, namespaceName, floatBaseline, force })
         {
             command.Options.Add(option);
         }
@@ -64,6 +65,12 @@ internal static class TrainKwsCommand
             artifacts.WriteTo(folder, result, test.Name);
             Ui.LayerTable(artifacts.Report);
             Ui.Evaluation(result, test.Name);
+            if (parse.GetValue(floatBaseline))
+            {
+                double accuracy = Ui.WithProgress("float baseline", p => ConvNetTrainer.TrainFloatBaseline(train, test, options, new Progress(t => p.Report(t.Epoch / (double)t.TotalEpochs))));
+                AnsiConsole.MarkupLine(Ui.Culture, $"float same-architecture accuracy [bold]{accuracy * 100:F2}%[/] (real-valued weights and activations, same training set and epochs)");
+            }
+
             Ui.Written(folder);
             return 0;
         }));

@@ -161,8 +161,9 @@ public sealed class SpeechCommandsImporterTests : IDisposable
         string corpus = Path.Combine(_folder, "kws");
         string model = Path.Combine(_folder, "model");
         Assert.Equal(0, Bnnc("data", "kws", "--speech-commands", _source, "--out", corpus).Code);
-        (int code, string text) = Bnnc("train-kws", "--corpus", corpus, "--out", model, "--epochs", "1");
+        (int code, string text) = Bnnc("train-kws", "--corpus", corpus, "--out", model, "--epochs", "1", "--float-baseline");
         Assert.True(code == 0, text);
+        Assert.Matches(@"float same-architecture accuracy \d+\.\d\d%", text);
         Assert.Contains("48 training clips", text, StringComparison.Ordinal);
         Assert.Matches(@"accuracy \d+\.\d\d%", text);
         Assert.Contains("agreement 100.00% with the float reference", text, StringComparison.Ordinal);
