@@ -114,11 +114,6 @@ public sealed class SpeechCorpusBuilder
         ArgumentException.ThrowIfNullOrEmpty(outputDirectory);
         Stopwatch watch = Stopwatch.StartNew();
         string directory = Path.GetFullPath(outputDirectory);
-        if (File.Exists(directory))
-        {
-            throw new IOException($"output folder '{directory}' is an existing file");
-        }
-
         TtsSynthesizer synthesizer = new(CacheDirectory, _options.ToolPath);
         NoiseSource noise = new(_options.AlsaNoisePath);
         ClipPlan[] train = Plan(SpeechCorpus.TrainSplit, _options.TrainPerClass, _options.TrainVoices, noise.Kinds);
