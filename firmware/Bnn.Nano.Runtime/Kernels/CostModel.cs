@@ -46,7 +46,7 @@ namespace Bnn.Nano.Runtime.Kernels
 
         /// <summary>
         /// Int8WeightConv2d with a window of exactly 9 values: <see cref="Int8WeightConv2dKernels.Im2ColSwarMac9"/> (the
-        /// window in nine locals, three channels per 64-bit multiply-accumulate with the thresholds folded in: 103 IL per
+        /// window in nine locals, three channels per 64-bit multiply-accumulate with the thresholds folded in: 101 IL per
         /// group of three channels, no ThresholdPack) instead of <see cref="Int8WeightConv2dKernels.Im2ColMac"/> (152 per
         /// channel for 9 values, plus 22 for ThresholdPack); it wins even for one output channel (two empty lanes).
         /// Measured with the exact IL counter (tests/Bnn.Nano.Tests/Cost/Int8WeightConv2dCostTests.cs): see

@@ -149,17 +149,25 @@ namespace Bnn.Nano.Runtime.Kernels
             return ((outChannels >> 6) * 22) + (((outChannels & 63) + 2) / 3);
         }
 
+        /// <summary>Longs per group of <see cref="Im2ColSwarMac9"/>'s packed constants: the thresholds, then the 9 weights.</summary>
+        public const int SwarLongsPerGroup = 10;
+
         /// <summary>
-        /// Packs the int8 weights of a 9-value window (<paramref name="outChannels"/> rows of 9) for
-        /// <see cref="Im2ColSwarMac9"/>: 9 longs per group (<see cref="SwarGroups"/>), lane j at bit 21·j,
-        /// <c>packed[9q + k] = w[lane 0][k] + w[lane 1][k]·2^21 + w[lane 2][k]·2^42</c>; a lane without a channel holds 0.
+        /// Packs the int8 weights of a 9-value window (<paramref name="outChannels"/> rows of 9) and the thresholds for
+        /// <see cref="Im2ColSwarMac9"/>: <see cref="SwarLongsPerGroup"/> longs per group (<see cref="SwarGroups"/>), lane j
+        /// at bit 21·j. The group's first long holds in lane j 2^20 − clamp(threshold, −2^19, 2^19), so that lane j of the
+        /// kernel's sum is dot − threshold + 2^20, in 0 .. 2^21 − 1, whose bit 20 is the output bit (dot ≥ threshold); the
+        /// clamp keeps every bit, since |dot| ≤ 293,760 &lt; 2^19. Then <c>packed[10q + 1 + k] = w[lane 0][k] +
+        /// w[lane 1][k]·2^21 + w[lane 2][k]·2^42</c>. A lane without a channel holds 0 throughout (its bit 20 stays 0).
         /// Runs once, when the model is built.
         /// </summary>
-        public static void PackSwarWeights(sbyte[] weights, int outChannels, long[] packed)
+        public static void PackSwar(sbyte[] weights, int[] thresholds, int outChannels, long[] packed)
         {
-            if (weights.Length != outChannels * 9 || packed.Length != SwarGroups(outChannels) * 9)
+            int length = SwarGroups(outChannels) * SwarLongsPerGroup;
+            if (weights.Length != outChannels * 9 || thresholds.Length != outChannels || packed.Length != length)
             {
-                throw new BnnException("int8-weight conv: lane packing needs " + outChannels.ToString() + " rows of 9 weights and " + (SwarGroups(outChannels) * 9).ToString() + " packed entries");
+                throw new BnnException("int8-weight conv: lane packing needs " + outChannels.ToString() + " rows of 9 weights, "
+                    + outChannels.ToString() + " thresholds and " + length.ToString() + " packed entries");
             }
 
             for (int i = 0; i < packed.Length; i++)
@@ -169,35 +177,8 @@ namespace Bnn.Nano.Runtime.Kernels
 
             for (int o = 0; o < outChannels; o++)
             {
-                int group = SwarGroup(o) * 9;
-                int shift = SwarLaneShift(o);
-                for (int k = 0; k < 9; k++)
-                {
-                    packed[group + k] += (long)weights[(o * 9) + k] << shift;
-                }
-            }
-        }
-
-        /// <summary>
-        /// Packs the thresholds for <see cref="Im2ColSwarMac9"/>: one long per group, lane j holding
-        /// 2^20 − clamp(threshold, −2^19, 2^19), so that lane j of Σ + packed is dot − threshold + 2^20, in 0 .. 2^21 − 1,
-        /// whose bit 20 is the output bit (dot ≥ threshold). The clamp keeps every bit: |dot| ≤ 293,760 &lt; 2^19. A lane
-        /// without a channel holds 0 (bit 20 stays 0 since its dot is 0). Runs once, when the model is built.
-        /// </summary>
-        public static void PackSwarThresholds(int[] thresholds, int outChannels, long[] packed)
-        {
-            if (thresholds.Length != outChannels || packed.Length != SwarGroups(outChannels))
-            {
-                throw new BnnException("int8-weight conv: lane packing needs " + outChannels.ToString() + " thresholds and " + SwarGroups(outChannels).ToString() + " packed entries");
-            }
-
-            for (int i = 0; i < packed.Length; i++)
-            {
-                packed[i] = 0;
-            }
-
-            for (int o = 0; o < outChannels; o++)
-            {
+                int group = (((o >> 6) * 22) + ((o & 63) / 3)) * SwarLongsPerGroup;
+                int shift = ((o & 63) % 3) * 21;
                 int threshold = thresholds[o];
                 if (threshold < -SwarThresholdLimit)
                 {
@@ -208,7 +189,11 @@ namespace Bnn.Nano.Runtime.Kernels
                     threshold = SwarThresholdLimit;
                 }
 
-                packed[SwarGroup(o)] += (long)(SwarLaneBias - threshold) << SwarLaneShift(o);
+                packed[group] += (long)(SwarLaneBias - threshold) << shift;
+                for (int k = 0; k < 9; k++)
+                {
+                    packed[group + 1 + k] += (long)weights[(o * 9) + k] << shift;
+                }
             }
         }
 
@@ -216,9 +201,9 @@ namespace Bnn.Nano.Runtime.Kernels
         /// <see cref="Im2ColMac"/> for windows of exactly 9 values (a 3×3 kernel over one channel, the usual first layer
         /// on a spectrogram or a grey image; also 1×3 over 3 channels, 1×9, 9×1), three output channels per multiply
         /// (SIMD within a register) and the thresholds folded into the lanes. Per output pixel the gathered window is read
-        /// once into nine locals; for each group of three channels, the packed thresholds plus Σ p_k · packed_k over the
-        /// 9 window values hold in 21-bit lane j the value dot_j − threshold_j + 2^20 (<see cref="PackSwarWeights"/>,
-        /// <see cref="PackSwarThresholds"/>), so bit 20 of each lane is that channel's output bit: the three bits are
+        /// once into nine locals; for each group of three channels, the packed thresholds plus Σ p_k · packed weights_k
+        /// over the 9 window values hold in 21-bit lane j the value dot_j − threshold_j + 2^20 (<see cref="PackSwar"/>),
+        /// so bit 20 of each lane is that channel's output bit: the three bits are
         /// masked, gathered by one multiply into bits 60..62 and shifted into the output word. No dots are stored and no
         /// <see cref="OutputStages.ThresholdPack"/> runs. Exact: every lane value stays in 0 .. 2^21 − 1, so no lane
         /// borrows from or carries into the next.
@@ -232,15 +217,14 @@ namespace Bnn.Nano.Runtime.Kernels
         /// </para>
         /// Scratch: <paramref name="patch"/> of at least 9 entries.
         /// </summary>
-        public static void Im2ColSwarMac9(byte[] input, bool signedInput, ConvGeometry g, long[] swarWeights, long[] swarThresholds, ulong[] output, int outputOffset, short[] patch)
+        public static void Im2ColSwarMac9(byte[] input, bool signedInput, ConvGeometry g, long[] packed, ulong[] output, int outputOffset, short[] patch)
         {
             RequireZeroPadding(g);
-            int outChannels = g.OutChannels;
-            int groups = SwarGroups(outChannels);
-            if (ScratchLength(g) != 9 || swarWeights.Length != groups * 9 || swarThresholds.Length != groups)
+            int end = SwarGroups(g.OutChannels) * SwarLongsPerGroup;
+            if (ScratchLength(g) != 9 || packed.Length != end)
             {
-                throw new BnnException("int8-weight conv: Im2ColSwarMac9 needs a window of 9 values (this one has " + ScratchLength(g).ToString() + "), "
-                    + (groups * 9).ToString() + " packed weights and " + groups.ToString() + " packed thresholds");
+                throw new BnnException("int8-weight conv: Im2ColSwarMac9 needs a window of 9 values (this one has " + ScratchLength(g).ToString() + ") and "
+                    + end.ToString() + " packed weights and thresholds");
             }
 
             int strideY = g.StrideY;
@@ -267,25 +251,24 @@ namespace Bnn.Nano.Runtime.Kernels
                     long p7 = patch[7];
                     long p8 = patch[8];
 
-                    int q = 0;
-                    int wi = 0;
+                    int at = 0;
                     for (int word = 0; word < outWords; word++)
                     {
-                        int wordGroups = q + 22 < groups ? q + 22 : groups;
+                        // 22 groups per output word of 64 channels.
+                        int wordEnd = at + (22 * SwarLongsPerGroup) < end ? at + (22 * SwarLongsPerGroup) : end;
                         ulong bits = 0;
                         int shift = 0;
-                        while (q < wordGroups)
+                        while (at < wordEnd)
                         {
-                            long lanes = swarThresholds[q] + (swarWeights[wi] * p0) + (swarWeights[wi + 1] * p1) + (swarWeights[wi + 2] * p2)
-                                + (swarWeights[wi + 3] * p3) + (swarWeights[wi + 4] * p4) + (swarWeights[wi + 5] * p5)
-                                + (swarWeights[wi + 6] * p6) + (swarWeights[wi + 7] * p7) + (swarWeights[wi + 8] * p8);
+                            long lanes = packed[at] + (packed[at + 1] * p0) + (packed[at + 2] * p1) + (packed[at + 3] * p2)
+                                + (packed[at + 4] * p3) + (packed[at + 5] * p4) + (packed[at + 6] * p5)
+                                + (packed[at + 7] * p6) + (packed[at + 8] * p7) + (packed[at + 9] * p8);
 
                             // Bits 20, 41 and 62 (the lanes' output bits) times 1 + 2^20 + 2^40 land, among others, on
                             // bits 60, 61 and 62; no two partial products share a bit, so nothing carries.
                             bits |= (((ulong)lanes & 0x4000_0200_0010_0000UL) * 0x0000_0100_0010_0001UL) >> 60 << shift;
                             shift += 3;
-                            wi += 9;
-                            q++;
+                            at += SwarLongsPerGroup;
                         }
 
                         output[outPixel + word] = bits;
@@ -302,16 +285,6 @@ namespace Bnn.Nano.Runtime.Kernels
 
         /// <summary>The offset that makes every lane non-negative: dot − threshold + 2^20.</summary>
         private const int SwarLaneBias = 1 << 20;
-
-        private static int SwarGroup(int channel)
-        {
-            return ((channel >> 6) * 22) + ((channel & 63) / 3);
-        }
-
-        private static int SwarLaneShift(int channel)
-        {
-            return ((channel & 63) % 3) * 21;
-        }
 
         private static void RequireZeroPadding(ConvGeometry g)
         {

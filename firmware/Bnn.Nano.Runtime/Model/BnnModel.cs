@@ -14,8 +14,7 @@ namespace Bnn.Nano.Runtime.Model
         /// <summary>Scratch of the 8-bit first layer's optimised kernel (partial-sum table or window patch); empty when it runs the reference.</summary>
         private readonly short[] _firstLayerScratch;
         /// <summary>The int8-weight first layer's weights and thresholds packed three channels per long for Im2ColSwarMac9; empty when another kernel runs.</summary>
-        private readonly long[] _firstLayerSwarWeights;
-        private readonly long[] _firstLayerSwarThresholds;
+        private readonly long[] _firstLayerSwar;
         private readonly ulong[] _patch;
         private readonly int[] _scores;
 
@@ -41,9 +40,9 @@ namespace Bnn.Nano.Runtime.Model
                 }
             }
 
+            _dots = new int[maxChannels];
             int firstLayerScratch = 0;
-            long[] swarWeights = new long[0];
-            long[] swarThresholds = new long[0];
+            long[] swar = new long[0];
             int patch = 0;
             for (int i = 0; i < layers.Length; i++)
             {
@@ -61,11 +60,8 @@ namespace Bnn.Nano.Runtime.Model
                     firstLayerScratch = Int8WeightConv2dKernels.ScratchLength(layer.Geometry);
                     if (CostModel.Int8WeightConvSwarMacPays(firstLayerScratch))
                     {
-                        int groups = Int8WeightConv2dKernels.SwarGroups(layer.OutChannels);
-                        swarWeights = new long[groups * 9];
-                        Int8WeightConv2dKernels.PackSwarWeights(layer.Int8Weights, layer.OutChannels, swarWeights);
-                        swarThresholds = new long[groups];
-                        Int8WeightConv2dKernels.PackSwarThresholds(layer.Thresholds, layer.OutChannels, swarThresholds);
+                        swar = new long[Int8WeightConv2dKernels.SwarGroups(layer.OutChannels) * Int8WeightConv2dKernels.SwarLongsPerGroup];
+                        Int8WeightConv2dKernels.PackSwar(layer.Int8Weights, layer.Thresholds, layer.OutChannels, swar);
                     }
                 }
                 else if (layer.Kind == LayerKind.BinaryConv2d && BinaryConv2dKernels.ScratchLength(layer.Geometry) > patch)
@@ -74,10 +70,8 @@ namespace Bnn.Nano.Runtime.Model
                 }
             }
 
-            _dots = new int[maxChannels];
             _firstLayerScratch = new short[firstLayerScratch];
-            _firstLayerSwarWeights = swarWeights;
-            _firstLayerSwarThresholds = swarThresholds;
+            _firstLayerSwar = swar;
             _patch = new ulong[patch];
             _scores = new int[layers[layers.Length - 1].OutChannels];
         }
@@ -129,12 +123,11 @@ namespace Bnn.Nano.Runtime.Model
         {
             get
             {
-                int bytes = (_firstLayerSwarWeights.Length + _firstLayerSwarThresholds.Length) * 8;
+                int bytes = _firstLayerSwar.Length * 8;
                 for (int i = 0; i < _layers.Length; i++)
                 {
                     Layer layer = _layers[i];
                     bytes += (Length(layer.Weights) * 8) + Length(layer.HeadWeights) + Length(layer.Int8Weights);
-
                     bytes += (Length(layer.Thresholds) + Length(layer.Scales) + Length(layer.Biases) + Length(layer.HeadRowSums)) * 4;
                 }
 
@@ -239,9 +232,9 @@ namespace Bnn.Nano.Runtime.Model
                         // CostModel.Int8WeightConvIm2ColPays: Im2ColMac unless 1 output channel over a window of ≤ 3 values;
                         // the scratch holds one window; a window of 9 values runs Im2ColSwarMac9 (its packed weights and
                         // thresholds are there).
-                        if (_firstLayerSwarWeights.Length > 0)
+                        if (_firstLayerSwar.Length > 0)
                         {
-                            Int8WeightConv2dKernels.Im2ColSwarMac9(input, InputSigned, layer.Geometry, _firstLayerSwarWeights, _firstLayerSwarThresholds, arena, layer.OutputOffset, _firstLayerScratch);
+                            Int8WeightConv2dKernels.Im2ColSwarMac9(input, InputSigned, layer.Geometry, _firstLayerSwar, arena, layer.OutputOffset, _firstLayerScratch);
                         }
                         else if (_firstLayerScratch.Length > 0)
                         {

@@ -126,12 +126,9 @@ public class Int8WeightConv2dCostTests
             object?[] arguments;
             if (kernel == "Im2ColSwarMac9")
             {
-                int groups = Int8WeightConv2dKernels.SwarGroups(_outChannels);
-                long[] packedWeights = new long[groups * 9];
-                Int8WeightConv2dKernels.PackSwarWeights(_weights, _outChannels, packedWeights);
-                long[] packedThresholds = new long[groups];
-                Int8WeightConv2dKernels.PackSwarThresholds(thresholds, _outChannels, packedThresholds);
-                arguments = [_input, true, _geometry, packedWeights, packedThresholds, bits, 0, new short[WindowValues]];
+                long[] packed = new long[Int8WeightConv2dKernels.SwarGroups(_outChannels) * Int8WeightConv2dKernels.SwarLongsPerGroup];
+                Int8WeightConv2dKernels.PackSwar(_weights, thresholds, _outChannels, packed);
+                arguments = [_input, true, _geometry, packed, bits, 0, new short[WindowValues]];
             }
             else
             {

@@ -136,17 +136,19 @@ public class Int8WeightConvTests
     public void swar_mac_refuses_other_window_sizes_and_wrongly_packed_constants()
     {
         ConvGeometry g = new(4, 4, 2, 2, 3, 3, 1, 1, 1, 1, 1, 1, 0);
-        BnnException e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[32], false, g, new long[9], new long[1], new ulong[16], 0, new short[18]));
+        BnnException e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[32], false, g, new long[10], new ulong[16], 0, new short[18]));
         Assert.Contains("9 values (this one has 18)", e.Message, StringComparison.Ordinal);
         ConvGeometry nine = new(4, 4, 1, 4, 3, 3, 1, 1, 1, 1, 1, 1, 0);
-        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[9], new long[2], new ulong[16], 0, new short[9]));
-        Assert.Contains("18 packed weights and 2 packed thresholds", e.Message, StringComparison.Ordinal);
-        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[18], new long[1], new ulong[16], 0, new short[9]));
-        Assert.Contains("18 packed weights and 2 packed thresholds", e.Message, StringComparison.Ordinal);
-        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.PackSwarWeights(new sbyte[35], 4, new long[18]));
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[19], new ulong[16], 0, new short[9]));
+        Assert.Contains("20 packed weights and thresholds", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[18], new ulong[16], 0, new short[9]));
+        Assert.Contains("20 packed weights and thresholds", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.PackSwar(new sbyte[35], new int[4], 4, new long[20]));
         Assert.Contains("4 rows of 9 weights", e.Message, StringComparison.Ordinal);
-        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.PackSwarThresholds(new int[4], 4, new long[3]));
-        Assert.Contains("4 thresholds and 2 packed entries", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.PackSwar(new sbyte[36], new int[3], 4, new long[20]));
+        Assert.Contains("4 thresholds", e.Message, StringComparison.Ordinal);
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.PackSwar(new sbyte[36], new int[4], 4, new long[18]));
+        Assert.Contains("20 packed entries", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -204,7 +206,7 @@ public class Int8WeightConvTests
         e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColMac(input, false, g, weights, new int[2], new int[2], output, 0, new short[27]));
         Assert.Contains("padValue", e.Message, StringComparison.Ordinal);
         ConvGeometry nine = new(4, 4, 1, 2, 3, 3, 1, 1, 1, 1, 1, 1, -1);
-        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[9], new long[1], output, 0, new short[9]));
+        e = Assert.Throws<BnnException>(() => Int8WeightConv2dKernels.Im2ColSwarMac9(new byte[16], false, nine, new long[10], output, 0, new short[9]));
         Assert.Contains("padValue", e.Message, StringComparison.Ordinal);
     }
 
@@ -286,7 +288,7 @@ public class Int8WeightConvTests
         int window = Int8WeightConv2dKernels.ScratchLength(m.Geometry);
         Assert.Equal(outChannels > 1 || window > 3, CostModel.Int8WeightConvIm2ColPays(window, outChannels));
         Assert.Equal(window == 9, CostModel.Int8WeightConvSwarMacPays(window));
-        int packed = CostModel.Int8WeightConvSwarMacPays(window) ? Int8WeightConv2dKernels.SwarGroups(outChannels) * 10 : 0;
+        int packed = CostModel.Int8WeightConvSwarMacPays(window) ? Int8WeightConv2dKernels.SwarGroups(outChannels) * Int8WeightConv2dKernels.SwarLongsPerGroup : 0;
         Assert.Equal((m.ConvWeights.Length * 1) + (packed * 8) + (m.Thresholds.Length * 4) + (m.DenseWeights.Length * 8) + (m.Scales.Length * 8), model.ConstantBytes);
         int patch = CostModel.Int8WeightConvIm2ColPays(window, outChannels) ? window : 0;
         Assert.Equal((m.ArenaWords * 8) + (Math.Max(outChannels, 4) * 4) + (patch * 2) + (m.Scales.Length * 4), model.WorkingBytes);
@@ -527,12 +529,9 @@ public class Int8WeightConvTests
     /// <summary>Packs the weights and thresholds as BnnModel does and runs Im2ColSwarMac9.</summary>
     private static void RunSwarMac9(byte[] input, bool signed, ConvGeometry g, sbyte[] weights, int[] thresholds, ulong[] output, int outputOffset, short[] scratch)
     {
-        int groups = Int8WeightConv2dKernels.SwarGroups(g.OutChannels);
-        long[] packedWeights = new long[groups * 9];
-        Int8WeightConv2dKernels.PackSwarWeights(weights, g.OutChannels, packedWeights);
-        long[] packedThresholds = new long[groups];
-        Int8WeightConv2dKernels.PackSwarThresholds(thresholds, g.OutChannels, packedThresholds);
-        Int8WeightConv2dKernels.Im2ColSwarMac9(input, signed, g, packedWeights, packedThresholds, output, outputOffset, scratch);
+        long[] packed = new long[Int8WeightConv2dKernels.SwarGroups(g.OutChannels) * Int8WeightConv2dKernels.SwarLongsPerGroup];
+        Int8WeightConv2dKernels.PackSwar(weights, thresholds, g.OutChannels, packed);
+        Int8WeightConv2dKernels.Im2ColSwarMac9(input, signed, g, packed, output, outputOffset, scratch);
     }
 
     private static void Reseal(byte[] blob)
