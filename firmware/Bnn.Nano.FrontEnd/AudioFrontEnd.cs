@@ -13,11 +13,12 @@ namespace Bnn.Nano.FrontEnd
     /// <item>Window: v[n] = y[n]·h[n]·2^F, h = periodic Hann (1 − cos(2πn/W))/2 in Q30 (int32 table from
     /// <see cref="FixedMath"/>), F = 30 (45 with pre-emphasis); v in int64, |v| &lt; 2^46 (2^61). Zero-padded to N
     /// samples.</item>
-    /// <item>Block floating point: s = max(0, bits(max |v|) − (30 − log2 N)), u[n] = round(v[n] / 2^s), so
-    /// |u| ≤ 2^(30 − log2 N) (2^21 for N = 512): about 21 significant bits relative to the frame's peak, whatever its
-    /// level. One exponent s per frame.</item>
+    /// <item>Block floating point: s = max(0, bits(max m) − (30 − log2 N)) with m[n] = v[n], or −v[n] − 1 (the one's
+    /// complement) for negative v[n]; u[n] = round(v[n] / 2^s), so |u| ≤ 2^(30 − log2 N) (2^21 for N = 512): about
+    /// 21 significant bits relative to the frame's peak, whatever its level. One exponent s per frame.</item>
     /// <item>Real FFT of N points as a complex FFT of H points (z[j] = u[2j] + i·u[2j+1]; radix-2 decimation in time,
-    /// input in bit-reversed order from a table, no scaling between stages) followed by the split
+    /// input in bit-reversed order from a table, no scaling between stages; two stages are done per pass over the
+    /// data, with the products and rounding of one stage at a time) followed by the split
     /// 2X[k] = (Z[k] + conj Z[H−k]) − i·W_N^k·(Z[k] − conj Z[H−k]). Twiddles cos/sin(2πk/N) in Q30 (int32 tables);
     /// data int64 with products rounded back by 2^30. Headroom: |Z| ≤ 2^29.5, |2X| ≤ 2·Σ|u| ≤ 2^31, so every
     /// product and sum stays below 2^62.</item>
@@ -76,6 +77,7 @@ namespace Bnn.Nano.FrontEnd
         private readonly int _windowLength;
         private readonly int _half;
         private readonly int _normBits;
+        private readonly bool _oddStageCount;
         private readonly int _preEmphasis;
         private readonly int _logScale;
         private readonly int _logShift;
@@ -113,6 +115,9 @@ namespace Bnn.Nano.FrontEnd
             _windowLength = _config.WindowLength;
             _half = n / 2;
             _normBits = 30 - (FixedMath.BitLength(n) - 1);
+
+            // Stages of the complex FFT after the first two: log2(H) − 2. The fused passes take them two at a time.
+            _oddStageCount = ((FixedMath.BitLength(_half) - 3) & 1) != 0;
             _preEmphasis = _config.PreEmphasisQ15;
             _logScale = _config.LogScale;
             _logShift = _config.LogShift;
@@ -526,55 +531,53 @@ namespace Bnn.Nano.FrontEnd
             long round = (1L << s) >> 1;
             _energyExponentQ8 = (512 * s) - (a == 0 ? EnergyExponentQ8 : EnergyExponentPreEmphasisQ8);
 
-            // 3. Complex FFT of H points, decimation in time. Stage 1 (twiddle 1) applies the block exponent.
-            for (int k = 0; k < h; k += 2)
-            {
-                long ar = (re[k] + round) >> s;
-                long ai = (im[k] + round) >> s;
-                long br = (re[k + 1] + round) >> s;
-                long bi = (im[k + 1] + round) >> s;
-                re[k] = ar + br;
-                im[k] = ai + bi;
-                re[k + 1] = ar - br;
-                im[k + 1] = ai - bi;
-            }
-
-            // Stage 2: twiddles 1 and −i.
+            // 3. Complex FFT of H points, radix-2 decimation in time, two stages per pass over the data: each element
+            //    is read and written once per pass, and the products and their rounding are those of the one-stage
+            //    form, so the result is the same bit for bit (FrontEndTests check it against a one-stage oracle).
+            //    Stages 1 and 2 (twiddles 1 and −i, no products) in one pass that also applies the block exponent.
             for (int k = 0; k < h; k += 4)
             {
-                long ar = re[k];
-                long ai = im[k];
-                long br = re[k + 2];
-                long bi = im[k + 2];
-                re[k] = ar + br;
-                im[k] = ai + bi;
-                re[k + 2] = ar - br;
-                im[k + 2] = ai - bi;
-
-                ar = re[k + 1];
-                ai = im[k + 1];
-                br = re[k + 3];
-                bi = im[k + 3];
-                re[k + 1] = ar + bi;
-                im[k + 1] = ai - br;
-                re[k + 3] = ar - bi;
-                im[k + 3] = ai + br;
+                long a0r = (re[k] + round) >> s;
+                long a0i = (im[k] + round) >> s;
+                long a1r = (re[k + 1] + round) >> s;
+                long a1i = (im[k + 1] + round) >> s;
+                long a2r = (re[k + 2] + round) >> s;
+                long a2i = (im[k + 2] + round) >> s;
+                long a3r = (re[k + 3] + round) >> s;
+                long a3i = (im[k + 3] + round) >> s;
+                long s0r = a0r + a1r;
+                long s0i = a0i + a1i;
+                long d0r = a0r - a1r;
+                long d0i = a0i - a1i;
+                long s2r = a2r + a3r;
+                long s2i = a2i + a3i;
+                long d2r = a2r - a3r;
+                long d2i = a2i - a3i;
+                re[k] = s0r + s2r;
+                im[k] = s0i + s2i;
+                re[k + 2] = s0r - s2r;
+                im[k + 2] = s0i - s2i;
+                re[k + 1] = d0r + d2i;
+                im[k + 1] = d0i - d2r;
+                re[k + 3] = d0r - d2i;
+                im[k + 3] = d0i + d2r;
             }
 
-            // Stages 3..log2(H): t = b·W_size^j = b·(c − i·s), W_size^j = W_N^(j·N/size).
+            // Stages 3..log2(H), size = 8, 16, ..: t = b·W_size^j = b·(c − i·s), W_size^j = W_N^(j·N/size), so the
+            // twiddle index is j·step with step = N/size. An odd count of them starts with one single stage.
             int[] cos = _cosQ30;
             int[] sin = _sinQ30;
+            int size = 8;
             int step = h / 4;
-            for (int size = 8; size <= h; size <<= 1)
+            if (_oddStageCount)
             {
-                int halfSize = size >> 1;
-                for (int q = 0; q < halfSize; q++)
+                for (int q = 0; q < 4; q++)
                 {
                     long c = cos[q * step];
                     long sn = sin[q * step];
-                    for (int k = q; k < h; k += size)
+                    for (int k = q; k < h; k += 8)
                     {
-                        int m = k + halfSize;
+                        int m = k + 4;
                         long br = re[m];
                         long bi = im[m];
                         long tr = ((br * c) + (bi * sn) + RoundQ30) >> 30;
@@ -588,7 +591,67 @@ namespace Bnn.Nano.FrontEnd
                     }
                 }
 
-                step >>= 1;
+                size = 16;
+                step = h / 8;
+            }
+
+            // The stages of size and 2·size together: for j < size/2, the first pairs (k0, k1) and (k2, k3) with
+            // W_size^j (k1 = k0 + size/2, k2 = k0 + size, k3 = k2 + size/2), the second (k0, k2) with W_2size^j and (k1, k3)
+            // with W_2size^(j + size/2).
+            for (; size < h; size <<= 2)
+            {
+                int gap = size >> 1;
+                int span = size << 1;
+                int half = step >> 1;
+                for (int q = 0; q < gap; q++)
+                {
+                    long c1 = cos[q * step];
+                    long s1 = sin[q * step];
+                    long c2 = cos[q * half];
+                    long s2 = sin[q * half];
+                    long c3 = cos[(q + gap) * half];
+                    long s3 = sin[(q + gap) * half];
+                    for (int k0 = q; k0 < h; k0 += span)
+                    {
+                        int k1 = k0 + gap;
+                        int k2 = k0 + size;
+                        int k3 = k2 + gap;
+                        long br = re[k1];
+                        long bi = im[k1];
+                        long tr = ((br * c1) + (bi * s1) + RoundQ30) >> 30;
+                        long ti = ((bi * c1) - (br * s1) + RoundQ30) >> 30;
+                        long ar = re[k0];
+                        long ai = im[k0];
+                        long p0r = ar + tr;
+                        long p0i = ai + ti;
+                        long p1r = ar - tr;
+                        long p1i = ai - ti;
+                        br = re[k3];
+                        bi = im[k3];
+                        tr = ((br * c1) + (bi * s1) + RoundQ30) >> 30;
+                        ti = ((bi * c1) - (br * s1) + RoundQ30) >> 30;
+                        ar = re[k2];
+                        ai = im[k2];
+                        br = ar - tr;
+                        bi = ai - ti;
+                        ar += tr;
+                        ai += ti;
+                        tr = ((ar * c2) + (ai * s2) + RoundQ30) >> 30;
+                        ti = ((ai * c2) - (ar * s2) + RoundQ30) >> 30;
+                        re[k0] = p0r + tr;
+                        im[k0] = p0i + ti;
+                        re[k2] = p0r - tr;
+                        im[k2] = p0i - ti;
+                        tr = ((br * c3) + (bi * s3) + RoundQ30) >> 30;
+                        ti = ((bi * c3) - (br * s3) + RoundQ30) >> 30;
+                        re[k1] = p1r + tr;
+                        im[k1] = p1i + ti;
+                        re[k3] = p1r - tr;
+                        im[k3] = p1i - ti;
+                    }
+                }
+
+                step >>= 2;
             }
 
             // 4. Split into the real spectrum (as Y = 2X) and the power P[k] = (|Y|² + 2^15) >> 16, k = 0..H.
