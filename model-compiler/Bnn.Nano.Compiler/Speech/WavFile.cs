@@ -59,6 +59,11 @@ public sealed class WavFile
     /// <summary>Reads a WAV file; errors name the file.</summary>
     public static WavFile Read(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new InvalidDataException($"'{path}' is a folder, not a WAV file");
+        }
+
         byte[] bytes;
         try
         {

@@ -105,6 +105,9 @@ public sealed class WavFileTests : IDisposable
 
         FileNotFoundException missing = Assert.Throws<FileNotFoundException>(() => WavFile.Read(Path.Combine(_folder, "none.wav")));
         Assert.Contains("none.wav", missing.Message, StringComparison.Ordinal);
+        string folder = Directory.CreateDirectory(Path.Combine(_folder, "folder.wav")).FullName;
+        InvalidDataException notAFile = Assert.Throws<InvalidDataException>(() => WavFile.Read(folder));
+        Assert.Equal($"'{folder}' is a folder, not a WAV file", notAFile.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new WavFile(16000, 3, new short[3]));
         Assert.Throws<ArgumentException>(() => new WavFile(16000, 2, new short[3]));
     }
