@@ -99,80 +99,143 @@ namespace Bnn.Nano.Runtime.Kernels
         /// </summary>
         public static void Im2ColDenseDotU64(ulong[] input, int inputOffset, ConvGeometry g, ulong[] weights, int[] thresholds, int[] dots, ulong[] output, int outputOffset, ulong[] scratch)
         {
-            int inHeight = g.InHeight;
-            int inWidth = g.InWidth;
-            int channels = g.InChannels;
             int outChannels = g.OutChannels;
-            int kernelHeight = g.KernelHeight;
-            int kernelWidth = g.KernelWidth;
-            int strideY = g.StrideY;
-            int strideX = g.StrideX;
-            int padValue = g.PadValue;
-            int words = g.InWordsPerPixel;
             int outWords = g.OutWordsPerPixel;
             int outHeight = g.OutHeight;
             int outWidth = g.OutWidth;
-
-            int tapRowWords = kernelWidth * words;
-            int patchWords = kernelHeight * tapRowWords;
-            int rowStride = inWidth * words;
-            int fullBits = kernelHeight * kernelWidth * channels;
-            bool contiguous = kernelHeight == 1 || kernelWidth == inWidth;
+            int patchWords = ScratchLength(g);
+            int fullBits = g.KernelHeight * g.KernelWidth * g.InChannels;
             int outPixel = outputOffset;
             for (int oy = 0; oy < outHeight; oy++)
             {
-                int iy0 = (oy * strideY) - g.PadTop;
-                int ky0 = iy0 < 0 ? -iy0 : 0;
-                int ky1 = inHeight - iy0 < kernelHeight ? inHeight - iy0 : kernelHeight;
-                int ix0 = -g.PadLeft;
                 for (int ox = 0; ox < outWidth; ox++)
                 {
-                    int kx0 = ix0 < 0 ? -ix0 : 0;
-                    int kx1 = inWidth - ix0 < kernelWidth ? inWidth - ix0 : kernelWidth;
-                    bool interior = ky0 == 0 && ky1 == kernelHeight && kx0 == 0 && kx1 == kernelWidth;
-                    ulong[] source = scratch;
-                    int sourceOffset = 0;
-                    int bitCount = fullBits;
-                    if (interior)
-                    {
-                        int start = inputOffset + (((iy0 * inWidth) + ix0) * words);
-                        if (contiguous)
-                        {
-                            source = input;
-                            sourceOffset = start;
-                        }
-                        else
-                        {
-                            int to = 0;
-                            for (int ky = 0; ky < kernelHeight; ky++)
-                            {
-                                System.Array.Copy(input, start, scratch, to, tapRowWords);
-                                start += rowStride;
-                                to += tapRowWords;
-                            }
-                        }
-                    }
-                    else
-                    {
-                        GatherEdgePatch(input, inputOffset, g, iy0, ix0, kx0, kx1, scratch);
-                        if (padValue == 0)
-                        {
-                            bitCount = (ky1 - ky0) * (kx1 - kx0) * channels;
-                        }
-                    }
-
+                    ulong[] source;
+                    int sourceOffset;
+                    int bitCount = Window(input, inputOffset, g, oy, ox, scratch, out source, out sourceOffset);
                     BinaryDotKernels.Cheapest(source, sourceOffset, bitCount, weights, patchWords, outChannels, dots);
-
-                    if (!interior && padValue == 0)
+                    if (bitCount != fullBits)
                     {
-                        AddPaddedTapWeights(g, weights, ky0, ky1, kx0, kx1, dots);
+                        AddPaddedTapWeights(g, weights, oy, ox, dots);
                     }
 
                     OutputStages.ThresholdPack(dots, thresholds, outChannels, output, outPixel);
                     outPixel += outWords;
-                    ix0 += strideX;
                 }
             }
+        }
+
+        /// <summary>
+        /// <see cref="Im2ColDenseDotU64"/> followed by a max-pool over its output (<paramref name="pool"/>: the pool
+        /// layer's geometry, its input the convolution's output, no padding), in one pass that never writes the
+        /// convolution's output: each pooled pixel's bits start at 0 and every convolution pixel of its pool window ORs
+        /// its thresholded bits into them (max of ±1 values = OR of their bits, as <see cref="MaxPoolBitsKernels"/>).
+        /// For rows of 9 words (<see cref="CostModel.NineWordSwarPays"/>) and an exact window (no zero-padding
+        /// correction) <see cref="BinaryDotKernels.NineWordSwarThresholdOrU64"/> skips every output channel already 1 in
+        /// the pooled pixel, so of a 2×2 pool window with as many +1 as −1 outputs about 1 + 1/2 + 1/4 + 1/8 of the 4
+        /// pixels' dots are computed (<see cref="CostModel.MaxPoolFusionPays"/> says when the fusion is used).
+        /// Convolution pixels no pool window covers (the floor of an odd size) are not computed at all.
+        /// Output: the pool's output pixels HWC from <paramref name="outputOffset"/>; it must not overlap the input.
+        /// </summary>
+        public static void Im2ColDenseDotMaxPoolU64(ulong[] input, int inputOffset, ConvGeometry g, ConvGeometry pool, ulong[] weights, int[] thresholds, int[] dots, ulong[] output, int outputOffset, ulong[] scratch)
+        {
+            int outChannels = g.OutChannels;
+            int outWords = g.OutWordsPerPixel;
+            int patchWords = ScratchLength(g);
+            int fullBits = g.KernelHeight * g.KernelWidth * g.InChannels;
+            bool skipping = CostModel.NineWordSwarPays(patchWords);
+            int poolHeight = pool.KernelHeight;
+            int poolWidth = pool.KernelWidth;
+            int outPixel = outputOffset;
+            for (int py = 0; py < pool.OutHeight; py++)
+            {
+                for (int px = 0; px < pool.OutWidth; px++)
+                {
+                    for (int j = 0; j < outWords; j++)
+                    {
+                        output[outPixel + j] = 0UL;
+                    }
+
+                    int oy = py * pool.StrideY;
+                    int oyEnd = oy + poolHeight;
+                    for (; oy < oyEnd; oy++)
+                    {
+                        int ox = px * pool.StrideX;
+                        int oxEnd = ox + poolWidth;
+                        for (; ox < oxEnd; ox++)
+                        {
+                            ulong[] source;
+                            int sourceOffset;
+                            int bitCount = Window(input, inputOffset, g, oy, ox, scratch, out source, out sourceOffset);
+                            if (skipping && bitCount == fullBits)
+                            {
+                                BinaryDotKernels.NineWordSwarThresholdOrU64(source, sourceOffset, bitCount, weights, patchWords, thresholds, outChannels, output, outPixel);
+                            }
+                            else
+                            {
+                                BinaryDotKernels.Cheapest(source, sourceOffset, bitCount, weights, patchWords, outChannels, dots);
+                                if (bitCount != fullBits)
+                                {
+                                    AddPaddedTapWeights(g, weights, oy, ox, dots);
+                                }
+
+                                OutputStages.ThresholdOr(dots, thresholds, outChannels, output, outPixel);
+                            }
+                        }
+                    }
+
+                    outPixel += outWords;
+                }
+            }
+        }
+
+        /// <summary>
+        /// Lays out the window of output pixel (oy, ox) as one patch in weight-row order and returns the dot's bit
+        /// count n: the whole window's, or at an edge with PadValue 0 only its valid taps' (the caller then adds
+        /// <see cref="AddPaddedTapWeights"/>). The patch is <paramref name="scratch"/>, or the input itself where an
+        /// interior window is contiguous there (<paramref name="source"/> from <paramref name="sourceOffset"/>).
+        /// </summary>
+        private static int Window(ulong[] input, int inputOffset, ConvGeometry g, int oy, int ox, ulong[] scratch, out ulong[] source, out int sourceOffset)
+        {
+            int words = g.InWordsPerPixel;
+            int kernelHeight = g.KernelHeight;
+            int kernelWidth = g.KernelWidth;
+            int inHeight = g.InHeight;
+            int inWidth = g.InWidth;
+            int iy0 = (oy * g.StrideY) - g.PadTop;
+            int ix0 = (ox * g.StrideX) - g.PadLeft;
+            int ky0 = iy0 < 0 ? -iy0 : 0;
+            int ky1 = inHeight - iy0 < kernelHeight ? inHeight - iy0 : kernelHeight;
+            int kx0 = ix0 < 0 ? -ix0 : 0;
+            int kx1 = inWidth - ix0 < kernelWidth ? inWidth - ix0 : kernelWidth;
+            source = scratch;
+            sourceOffset = 0;
+            if (ky0 == 0 && ky1 == kernelHeight && kx0 == 0 && kx1 == kernelWidth)
+            {
+                int start = inputOffset + (((iy0 * inWidth) + ix0) * words);
+                if (kernelHeight == 1 || kernelWidth == inWidth)
+                {
+                    source = input;
+                    sourceOffset = start;
+                }
+                else
+                {
+                    int tapRowWords = kernelWidth * words;
+                    int rowStride = inWidth * words;
+                    int to = 0;
+                    for (int ky = 0; ky < kernelHeight; ky++)
+                    {
+                        System.Array.Copy(input, start, scratch, to, tapRowWords);
+                        start += rowStride;
+                        to += tapRowWords;
+                    }
+                }
+
+                return kernelHeight * kernelWidth * g.InChannels;
+            }
+
+            GatherEdgePatch(input, inputOffset, g, iy0, ix0, kx0, kx1, scratch);
+            return g.PadValue == 0 ? (ky1 - ky0) * (kx1 - kx0) * g.InChannels : kernelHeight * kernelWidth * g.InChannels;
         }
 
         /// <summary>
@@ -234,11 +297,17 @@ namespace Bnn.Nano.Runtime.Kernels
         /// Zero padding: the patch held x = -1 (bits 0) on padded taps, which contributed C - 2·popcount(w_tap) to each
         /// dot while n already excluded their C; adds 2·popcount(w_tap) of every padded tap back, per output channel.
         /// </summary>
-        private static void AddPaddedTapWeights(ConvGeometry g, ulong[] weights, int ky0, int ky1, int kx0, int kx1, int[] dots)
+        private static void AddPaddedTapWeights(ConvGeometry g, ulong[] weights, int oy, int ox, int[] dots)
         {
             int words = g.InWordsPerPixel;
             int kernelWidth = g.KernelWidth;
             int kernelHeight = g.KernelHeight;
+            int iy0 = (oy * g.StrideY) - g.PadTop;
+            int ix0 = (ox * g.StrideX) - g.PadLeft;
+            int ky0 = iy0 < 0 ? -iy0 : 0;
+            int ky1 = g.InHeight - iy0 < kernelHeight ? g.InHeight - iy0 : kernelHeight;
+            int kx0 = ix0 < 0 ? -ix0 : 0;
+            int kx1 = g.InWidth - ix0 < kernelWidth ? g.InWidth - ix0 : kernelWidth;
             int rowWords = kernelHeight * kernelWidth * words;
             int rowStart = 0;
             for (int o = 0; o < g.OutChannels; o++)

@@ -142,6 +142,90 @@ namespace Bnn.Nano.Runtime.Kernels
         }
 
         /// <summary>
+        /// <see cref="NineWordSwarU64"/> with the threshold applied in place and the result OR-ed into bits, for a binary
+        /// convolution whose max-pool is fused into it (<see cref="BinaryConv2dKernels.Im2ColDenseDotMaxPoolU64"/>): bit
+        /// o of the words at output[outputOffset ..] becomes 1 when dot_o &gt;= thresholds[o] and stays 1 otherwise.
+        /// An output whose bit is already 1 (set by an earlier pixel of the pool window) is skipped: the OR could not
+        /// change it, so its 298 IL of popcount are not spent. Bits past <paramref name="outputs"/> are left as they are.
+        /// </summary>
+        public static void NineWordSwarThresholdOrU64(ulong[] input, int inputOffset, int bitCount, ulong[] weights, int wordsPerRow, int[] thresholds, int outputs, ulong[] output, int outputOffset)
+        {
+            if (wordsPerRow != 9)
+            {
+                throw new BnnException("binary dot: NineWordSwarThresholdOrU64 needs rows of 9 words, these have " + wordsPerRow.ToString());
+            }
+
+            ulong x0 = input[inputOffset];
+            ulong x1 = input[inputOffset + 1];
+            ulong x2 = input[inputOffset + 2];
+            ulong x3 = input[inputOffset + 3];
+            ulong x4 = input[inputOffset + 4];
+            ulong x5 = input[inputOffset + 5];
+            ulong x6 = input[inputOffset + 6];
+            ulong x7 = input[inputOffset + 7];
+            ulong x8 = input[inputOffset + 8];
+            int w = 0;
+            int o = 0;
+            int word = outputOffset;
+            while (o < outputs)
+            {
+                int end = o + 64 < outputs ? o + 64 : outputs;
+                ulong bits = output[word];
+                ulong bit = 1UL;
+                for (; o < end; o++)
+                {
+                    if ((bits & bit) == 0UL)
+                    {
+                        // The popcount of NineWordSwarU64, term for term.
+                        ulong a = x0 ^ weights[w];
+                        ulong b = x1 ^ weights[w + 1];
+                        ulong c = x2 ^ weights[w + 2];
+                        a -= (a >> 1) & 0x5555555555555555UL;
+                        b -= (b >> 1) & 0x5555555555555555UL;
+                        c -= (c >> 1) & 0x5555555555555555UL;
+                        ulong nibbles = (a & 0x3333333333333333UL) + ((a >> 2) & 0x3333333333333333UL)
+                            + (b & 0x3333333333333333UL) + ((b >> 2) & 0x3333333333333333UL)
+                            + (c & 0x3333333333333333UL) + ((c >> 2) & 0x3333333333333333UL);
+                        ulong bytes = (nibbles & 0x0F0F0F0F0F0F0F0FUL) + ((nibbles >> 4) & 0x0F0F0F0F0F0F0F0FUL);
+
+                        a = x3 ^ weights[w + 3];
+                        b = x4 ^ weights[w + 4];
+                        c = x5 ^ weights[w + 5];
+                        a -= (a >> 1) & 0x5555555555555555UL;
+                        b -= (b >> 1) & 0x5555555555555555UL;
+                        c -= (c >> 1) & 0x5555555555555555UL;
+                        nibbles = (a & 0x3333333333333333UL) + ((a >> 2) & 0x3333333333333333UL)
+                            + (b & 0x3333333333333333UL) + ((b >> 2) & 0x3333333333333333UL)
+                            + (c & 0x3333333333333333UL) + ((c >> 2) & 0x3333333333333333UL);
+                        bytes += (nibbles & 0x0F0F0F0F0F0F0F0FUL) + ((nibbles >> 4) & 0x0F0F0F0F0F0F0F0FUL);
+
+                        a = x6 ^ weights[w + 6];
+                        b = x7 ^ weights[w + 7];
+                        c = x8 ^ weights[w + 8];
+                        a -= (a >> 1) & 0x5555555555555555UL;
+                        b -= (b >> 1) & 0x5555555555555555UL;
+                        c -= (c >> 1) & 0x5555555555555555UL;
+                        nibbles = (a & 0x3333333333333333UL) + ((a >> 2) & 0x3333333333333333UL)
+                            + (b & 0x3333333333333333UL) + ((b >> 2) & 0x3333333333333333UL)
+                            + (c & 0x3333333333333333UL) + ((c >> 2) & 0x3333333333333333UL);
+                        bytes += (nibbles & 0x0F0F0F0F0F0F0F0FUL) + ((nibbles >> 4) & 0x0F0F0F0F0F0F0F0FUL);
+
+                        bytes = (bytes + (bytes >> 8)) & 0x00FF00FF00FF00FFUL;
+                        if (bitCount - (2 * (int)((bytes * 0x0001000100010001UL) >> 48)) >= thresholds[o])
+                        {
+                            bits |= bit;
+                        }
+                    }
+
+                    bit <<= 1;
+                    w += 9;
+                }
+
+                output[word++] = bits;
+            }
+        }
+
+        /// <summary>
         /// Harley–Seal carry-save adders over blocks of 8 words, one popcount per block (17.6 IL ops per 32 bits on
         /// the interpreter against 25.2 for SWAR); the words past the last full block use SWAR.
         /// </summary>

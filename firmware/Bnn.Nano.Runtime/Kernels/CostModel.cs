@@ -76,5 +76,17 @@ namespace Bnn.Nano.Runtime.Kernels
         {
             return wordsPerRow == 9;
         }
+
+        /// <summary>
+        /// A binary convolution followed by a max-pool runs as one <see cref="BinaryConv2dKernels.Im2ColDenseDotMaxPoolU64"/>
+        /// when the pool windows do not overlap (stride ≥ kernel on both axes): every convolution pixel is then computed
+        /// at most once, as in the two layers apart, while the fused form skips the output channels already 1 in the
+        /// pooled pixel, the ThresholdPack of every pixel and the pool's pass. Overlapping windows would compute shared
+        /// pixels again.
+        /// </summary>
+        public static bool MaxPoolFusionPays(ConvGeometry pool)
+        {
+            return pool.StrideY >= pool.KernelHeight && pool.StrideX >= pool.KernelWidth;
+        }
     }
 }

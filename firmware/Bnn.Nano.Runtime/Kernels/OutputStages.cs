@@ -33,6 +33,34 @@ namespace Bnn.Nano.Runtime.Kernels
         }
 
         /// <summary>
+        /// <see cref="ThresholdPack"/> OR-ed into the words already there: bit o becomes 1 when dots[o] &gt;= thresholds[o]
+        /// and stays 1 otherwise (a max-pool fused into the layer: the OR over the pool window's pixels).
+        /// </summary>
+        public static void ThresholdOr(int[] dots, int[] thresholds, int count, ulong[] output, int outputOffset)
+        {
+            int o = 0;
+            int word = outputOffset;
+            while (o < count)
+            {
+                int end = o + 64 < count ? o + 64 : count;
+                ulong bits = output[word];
+                ulong bit = 1;
+                while (o < end)
+                {
+                    if (dots[o] >= thresholds[o])
+                    {
+                        bits |= bit;
+                    }
+
+                    bit <<= 1;
+                    o++;
+                }
+
+                output[word++] = bits;
+            }
+        }
+
+        /// <summary>
         /// Integer class scores s_c = scales[c] * dots[c] + biases[c] (fixed point: real score ≈ s_c / 2^shift). The
         /// loader checks |scale| * n + |bias| &lt; 2^31, so no score overflows.
         /// </summary>

@@ -18,6 +18,12 @@ namespace Bnn.Nano.Runtime.Model
         private readonly ulong[] _patch;
         private readonly int[] _scores;
 
+        /// <summary>Per layer: a binary convolution that runs together with the max-pool after it (<see cref="RunsWithNextLayer"/>).</summary>
+        private readonly bool[] _fusedWithNext;
+
+        /// <summary>Per fused convolution: where the fused kernel writes the pooled bits (see the constructor).</summary>
+        private readonly int[] _fusedOutputOffset;
+
         private readonly int[] _propertyKeys;
         private readonly int[] _propertyValues;
 
@@ -67,6 +73,25 @@ namespace Bnn.Nano.Runtime.Model
                 else if (layer.Kind == LayerKind.BinaryConv2d && BinaryConv2dKernels.ScratchLength(layer.Geometry) > patch)
                 {
                     patch = BinaryConv2dKernels.ScratchLength(layer.Geometry);
+                }
+            }
+
+            // A binary convolution and the max-pool after it run as one kernel when CostModel.MaxPoolFusionPays. The
+            // kernel still reads the convolution's input while it writes the pooled bits, so where the pool's output
+            // overlaps that input (the arena plan reuses it once the convolution is done) it writes them into the
+            // convolution's own output words, which it no longer needs and which never overlap its input, and they
+            // are copied into place afterwards.
+            _fusedWithNext = new bool[layers.Length];
+            _fusedOutputOffset = new int[layers.Length];
+            for (int i = 0; i + 1 < layers.Length; i++)
+            {
+                Layer conv = layers[i];
+                Layer pool = layers[i + 1];
+                if (conv.Kind == LayerKind.BinaryConv2d && pool.Kind == LayerKind.MaxPool2d && CostModel.MaxPoolFusionPays(pool.Geometry))
+                {
+                    _fusedWithNext[i] = true;
+                    bool overlapsInput = pool.OutputOffset < conv.InputOffset + conv.InputWords && conv.InputOffset < pool.OutputOffset + pool.OutputWords;
+                    _fusedOutputOffset[i] = overlapsInput ? conv.OutputOffset : pool.OutputOffset;
                 }
             }
 
@@ -173,6 +198,17 @@ namespace Bnn.Nano.Runtime.Model
             return _layers[index];
         }
 
+        /// <summary>
+        /// True when layer <paramref name="index"/> (a binary convolution) and the max-pool after it run as one kernel
+        /// (<see cref="BinaryConv2dKernels.Im2ColDenseDotMaxPoolU64"/>) whenever both run: the convolution's own
+        /// output bits are then not computed (<see cref="RunLayers"/> up to the convolution alone still computes them).
+        /// </summary>
+        public bool RunsWithNextLayer(int index)
+        {
+            GetLayer(index);
+            return _fusedWithNext[index];
+        }
+
         /// <summary>Runs the whole network on one input and returns the class (lowest index wins ties).</summary>
         public int Run(byte[] input)
         {
@@ -247,7 +283,23 @@ namespace Bnn.Nano.Runtime.Model
 
                         break;
                     case LayerKind.BinaryConv2d:
-                        BinaryConv2dKernels.Im2ColDenseDotU64(arena, layer.InputOffset, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _patch);
+                        if (_fusedWithNext[i] && i < lastLayer)
+                        {
+                            Layer pool = _layers[i + 1];
+                            int target = _fusedOutputOffset[i];
+                            BinaryConv2dKernels.Im2ColDenseDotMaxPoolU64(arena, layer.InputOffset, layer.Geometry, pool.Geometry, layer.Weights, layer.Thresholds, dots, arena, target, _patch);
+                            if (target != pool.OutputOffset)
+                            {
+                                System.Array.Copy(arena, target, arena, pool.OutputOffset, pool.OutputWords);
+                            }
+
+                            i++;
+                        }
+                        else
+                        {
+                            BinaryConv2dKernels.Im2ColDenseDotU64(arena, layer.InputOffset, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _patch);
+                        }
+
                         break;
                     case LayerKind.MaxPool2d:
                         MaxPoolBitsKernels.Run(arena, layer.InputOffset, layer.Geometry, arena, layer.OutputOffset);

@@ -66,7 +66,8 @@ public sealed record FrontEndFrameIl(int Offset, long IlInstructions, sbyte[] Fe
 /// <param name="LayerIlInstructions">
 /// IL per layer: for layer l, IL(RunLayers(input, l)) − IL(RunLayers(input, l − 1)), so layer 0 also carries
 /// RunLayers' argument checks; the sum is IL(RunLayers(input, last)), a few instructions below Run's (its own call).
-/// Empty when not asked for.
+/// A convolution that runs fused with the max-pool after it (<c>BnnModel.RunsWithNextLayer</c>) carries the IL of
+/// both, and the pool 0. Empty when not asked for.
 /// </param>
 public sealed record ModelRunIl(long IlInstructions, int Class, int[] Scores, IReadOnlyList<long> LayerIlInstructions, IlCount Detail);
 
@@ -323,10 +324,17 @@ public sealed class IlExecutionCounter : IDisposable
             long before = 0;
             for (int l = 0; l < count; l++)
             {
-                int last = l;
+                // A fused pair runs as one kernel only when both layers run: measure it as a whole.
+                bool fused = (bool)Call(model, nameof(BnnModel.RunsWithNextLayer), l)!;
+                int last = fused ? l + 1 : l;
                 long upTo = Measure(() => Call(model, nameof(BnnModel.RunLayers), input, last)).Total;
                 layers.Add(upTo - before);
                 before = upTo;
+                if (fused)
+                {
+                    layers.Add(0);
+                    l++;
+                }
             }
         }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
+using System.Globalization;
 using Bnn.Nano.Runtime.Kernels;
 using Bnn.Nano.Runtime.Model;
 
@@ -39,7 +40,11 @@ public sealed record ModelReport(IReadOnlyList<LayerReport> Layers, int FlashByt
             int flash = BlobFormat.RecordSize
                 + BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(record + BlobFormat.WeightsLengthAt))
                 + BinaryPrimitives.ReadInt32LittleEndian(blob.AsSpan(record + BlobFormat.ParamsLengthAt));
-            (string kernel, long ops, double ilEstimate, bool int8) = Cost(layer);
+            // A binary convolution fused with its max-pool (BnnModel.RunsWithNextLayer) is priced as one kernel; the
+            // pool then runs nothing of its own.
+            (string kernel, long ops, double ilEstimate, bool int8) = runtime.RunsWithNextLayer(l) ? FusedConvMaxPoolCost(layer, runtime.GetLayer(l + 1))
+                : l > 0 && runtime.RunsWithNextLayer(l - 1) ? ("in layer " + (l - 1).ToString(CultureInfo.InvariantCulture), 0, 0, false)
+                : Cost(layer);
             long il = (long)ilEstimate;
             ilOps += il;
             if (int8)
@@ -143,6 +148,26 @@ public sealed record ModelReport(IReadOnlyList<LayerReport> Layers, int FlashByt
                     return (DotKernel(words), (long)layer.Inputs * outC, DotIl(words, outC) + (22.0 * outC), false);
                 }
         }
+    }
+
+    /// <summary>
+    /// <c>BinaryConv2dKernels.Im2ColDenseDotMaxPoolU64</c>: the convolution pixels some pool window covers, each with its
+    /// window (~200 IL with the call, 21 per kernel row) and, for 9-word patches, NineWordSwarThresholdOrU64 at ~311 IL
+    /// per channel (298 of popcount, the skip test, the threshold and the OR), else the dense dot and ThresholdOr. An
+    /// upper bound: the kernel skips the channels a pooled pixel already has at 1, so it runs fewer IL, by an amount
+    /// that depends on the activations (`bnnc inspect` counts them exactly).
+    /// </summary>
+    private static (string Kernel, long Ops, double Il, bool Int8) FusedConvMaxPoolCost(Layer conv, Layer pool)
+    {
+        ConvGeometry p = pool.Geometry;
+        long covered = (long)p.OutHeight * p.OutWidth * p.KernelHeight * p.KernelWidth;
+        int patchWords = conv.WordsPerRow;
+        int outC = conv.OutChannels;
+        long window = (long)conv.Geometry.KernelHeight * conv.Geometry.KernelWidth * conv.InChannels;
+        bool skipping = CostModel.NineWordSwarPays(patchWords);
+        double perPixel = (21.0 * conv.Geometry.KernelHeight) + (skipping ? 200 + (311.0 * outC) : DotIl(patchWords, outC) + (22.0 * outC));
+        string kernel = "Im2Col+" + (skipping ? "NineWordSwarThresholdOrU64" : DotKernel(patchWords)) + "+MaxPool";
+        return (kernel, covered * window * outC, covered * perPixel, false);
     }
 
     /// <summary>The binary dot variant <c>BinaryDotKernels.Cheapest</c> runs for rows of <paramref name="words"/> 64-bit words.</summary>
