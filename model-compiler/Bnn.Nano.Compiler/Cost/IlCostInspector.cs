@@ -104,6 +104,7 @@ public static class IlCostInspector
         ("BinaryDotKernels.SwarU64", 64, "bit", 32, "32 bits"),
         ("BinaryDotKernels.HarleySealU64", 512, "bit", 32, "32 bits"),
         ("BinaryDotKernels.NineWordSwarU64", 576, "bit", 32, "32 bits"),
+        ("BinaryDotKernels.NineWordSwarThresholdOrU64", 576, "bit", 32, "32 bits"),
         ("Int8BinaryDotKernels.Reference", 1, "input", 1, "input and output"),
         ("Int8BinaryDotKernels.PartialSumTable", 4, "input", 1, "input and output"),
         ("Int8Conv2dKernels.Im2ColPartialSumTable", 64, "window value", 1, "window value and output channel"),
@@ -114,6 +115,7 @@ public static class IlCostInspector
         ("InputThresholdKernels.Run", 1, "value", 1, "value"),
         ("MaxPoolBitsKernels.Run", 1, "tap word", 1, "tap word (64 channels)"),
         ("OutputStages.ThresholdPack", 1, "output", 1, "output"),
+        ("OutputStages.ThresholdOr", 1, "output", 1, "output"),
         ("OutputStages.AffineScores", 1, "class", 1, "class"),
         ("OutputStages.ArgMax", 1, "class", 1, "class"),
     ];
