@@ -139,6 +139,13 @@ namespace Bnn.Nano.Runtime.Kernels
         /// </summary>
         public static void Im2ColDenseDotMaxPoolU64(ulong[] input, int inputOffset, ConvGeometry g, ConvGeometry pool, ulong[] weights, int[] thresholds, int[] dots, ulong[] output, int outputOffset, ulong[] scratch)
         {
+            MaxPoolBitsKernels.Validate(pool);
+            if (pool.InHeight != g.OutHeight || pool.InWidth != g.OutWidth || pool.InChannels != g.OutChannels)
+            {
+                throw new BnnException("conv + max pool: the pool reads " + pool.InHeight.ToString() + "x" + pool.InWidth.ToString() + "x" + pool.InChannels.ToString()
+                    + " but the convolution writes " + g.OutHeight.ToString() + "x" + g.OutWidth.ToString() + "x" + g.OutChannels.ToString());
+            }
+
             int outChannels = g.OutChannels;
             int outWords = g.OutWordsPerPixel;
             int patchWords = ScratchLength(g);

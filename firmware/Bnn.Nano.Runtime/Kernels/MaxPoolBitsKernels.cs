@@ -101,7 +101,8 @@ namespace Bnn.Nano.Runtime.Kernels
             }
         }
 
-        private static void Validate(ConvGeometry g)
+        /// <summary>Throws unless the geometry keeps the channels and has no padding (also checked by the fused conv + pool).</summary>
+        internal static void Validate(ConvGeometry g)
         {
             if (g.OutChannels != g.InChannels)
             {

@@ -1,4 +1,5 @@
 using System;
+using Bnn.Nano.Runtime;
 using Bnn.Nano.Runtime.Kernels;
 using Bnn.Nano.Runtime.Model;
 using Xunit;
@@ -76,6 +77,20 @@ public class ConvMaxPoolFusionTests
         Assert.False(CostModel.MaxPoolFusionPays(pool));
         Assert.True(CostModel.MaxPoolFusionPays(new ConvGeometry(6, 6, 8, 8, 2, 2, 2, 2, 0, 0, 0, 0, 0)));
         Assert.True(CostModel.MaxPoolFusionPays(new ConvGeometry(6, 6, 8, 8, 2, 1, 3, 1, 0, 0, 0, 0, 0)));
+    }
+
+    [Fact]
+    public void a_pool_that_does_not_read_the_convolutions_output_is_refused()
+    {
+        var conv = new ConvGeometry(6, 6, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+        var wrongSize = new ConvGeometry(5, 6, 16, 16, 2, 2, 2, 2, 0, 0, 0, 0, 0);
+        var padded = new ConvGeometry(6, 6, 16, 16, 2, 2, 2, 2, 1, 1, 1, 1, 0);
+        ulong[] input = new ulong[36], weights = new ulong[16 * 9], output = new ulong[36], scratch = new ulong[9];
+        int[] thresholds = new int[16], dots = new int[16];
+        var e = Assert.Throws<BnnException>(() => BinaryConv2dKernels.Im2ColDenseDotMaxPoolU64(input, 0, conv, wrongSize, weights, thresholds, dots, output, 0, scratch));
+        Assert.Equal("conv + max pool: the pool reads 5x6x16 but the convolution writes 6x6x16", e.Message);
+        e = Assert.Throws<BnnException>(() => BinaryConv2dKernels.Im2ColDenseDotMaxPoolU64(input, 0, conv, padded, weights, thresholds, dots, output, 0, scratch));
+        Assert.StartsWith("max pool: pads", e.Message, StringComparison.Ordinal);
     }
 
     private static void CheckFused(Random random, ConvGeometry g)
