@@ -110,10 +110,13 @@ public sealed record ModelReport(IReadOnlyList<LayerReport> Layers, int FlashByt
                     // per pixel (shared), then per output channel 17 + 57 per 4 values + 21 per tail value, and
                     // ThresholdPack 22 per channel; Im2ColSwarMac9 gathers the same, spends 73 more per pixel (its nine
                     // long locals) and 30 per output word, then 101 per group of three channels, thresholds included;
-                    // Reference per output channel 17 + per kernel row 21 + per tap 35 + 50 per value, and ThresholdPack.
+                    // where its window slides, only the first pixel of a row is gathered and the others spend about 94
+                    // on the new column; Reference per output channel 17 + per kernel row 21 + per tap 35 + 50 per
+                    // value, and ThresholdPack.
                     double gather = 50 + (53.0 * g.KernelHeight) + (17.0 * window);
                     const double ThresholdPack = 22;
-                    double perPixel = swar ? gather + 73 + (30.0 * g.OutWordsPerPixel) + (101.0 * Int8WeightConv2dKernels.SwarGroups(outC))
+                    double window9 = swar && Int8WeightConv2dKernels.SwarWindowSlides(g) ? (gather + 73 + ((g.OutWidth - 1) * 94.0)) / g.OutWidth : gather + 73;
+                    double perPixel = swar ? window9 + (30.0 * g.OutWordsPerPixel) + (101.0 * Int8WeightConv2dKernels.SwarGroups(outC))
                         : mac ? gather + (outC * (17 + (57.0 * (window / 4)) + (21.0 * (window % 4)) + ThresholdPack))
                         : 23 + (outC * (17 + (g.KernelHeight * (21 + (g.KernelWidth * (35 + (50.0 * layer.InChannels))))) + ThresholdPack));
                     string kernel = swar ? "Im2ColSwarMac9" : mac ? "Im2ColMac" : "Reference";
