@@ -322,8 +322,8 @@ namespace Bnn.Nano.Runtime.Kernels
         /// <summary>
         /// True when <see cref="Im2ColSwarMac9"/> slides its window along a row instead of gathering it at every pixel:
         /// a 3×3 kernel over one channel at horizontal stride 1 (the keyword model's first layer). Only the first pixel
-        /// of each output row is gathered; the others read one new column of three values (about 95 IL per pixel less
-        /// than the gather and the nine patch reads, ≈ 470).
+        /// of each output row is gathered; the others read one new column of three values (about 95 IL per pixel, against
+        /// ≈ 470 for the gather and the nine patch reads).
         /// </summary>
         public static bool SwarWindowSlides(ConvGeometry g)
         {
