@@ -311,10 +311,6 @@ namespace Bnn.Nano.Runtime.Kernels
             int kernelHeight = g.KernelHeight;
             int iy0 = (oy * g.StrideY) - g.PadTop;
             int ix0 = (ox * g.StrideX) - g.PadLeft;
-            int ky0 = iy0 < 0 ? -iy0 : 0;
-            int ky1 = g.InHeight - iy0 < kernelHeight ? g.InHeight - iy0 : kernelHeight;
-            int kx0 = ix0 < 0 ? -ix0 : 0;
-            int kx1 = g.InWidth - ix0 < kernelWidth ? g.InWidth - ix0 : kernelWidth;
             int rowWords = kernelHeight * kernelWidth * words;
             int rowStart = 0;
             for (int o = 0; o < g.OutChannels; o++)
@@ -323,10 +319,10 @@ namespace Bnn.Nano.Runtime.Kernels
                 int tap = rowStart;
                 for (int ky = 0; ky < kernelHeight; ky++)
                 {
-                    bool rowInside = ky >= ky0 && ky < ky1;
+                    bool rowInside = iy0 + ky >= 0 && iy0 + ky < g.InHeight;
                     for (int kx = 0; kx < kernelWidth; kx++)
                     {
-                        if (!rowInside || kx < kx0 || kx >= kx1)
+                        if (!rowInside || ix0 + kx < 0 || ix0 + kx >= g.InWidth)
                         {
                             for (int j = tap; j < tap + words; j++)
                             {
