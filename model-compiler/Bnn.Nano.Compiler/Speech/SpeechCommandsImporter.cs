@@ -91,7 +91,7 @@ public static class SpeechCommandsImporter
         SpeechSplitSummary testSummary = Summarize(SpeechCorpus.TestSplit, test, classes.Count);
         if (SpeechCorpusFiles.IsUpToDate(directory, key, train.Clips.Count, test.Clips.Count))
         {
-            return Result(directory, key, true, classes, trainSummary, testSummary, watch);
+            return SpeechCorpusFiles.Result(directory, key, upToDate: true, classes, trainSummary, testSummary, default, watch.Elapsed);
         }
 
         SpeechCorpusFiles.CheckReplaceable(directory, key, options.Overwrite);
@@ -103,7 +103,7 @@ public static class SpeechCommandsImporter
         WriteSplit(directory, train, trainPcm);
         WriteSplit(directory, test, testPcm);
         SpeechCorpusFiles.WriteText(Path.Combine(directory, SpeechCorpus.ManifestFileName), SpeechCorpusFiles.Manifest(definition, key, Note, trainSummary, testSummary));
-        return Result(directory, key, false, classes, trainSummary, testSummary, watch);
+        return SpeechCorpusFiles.Result(directory, key, upToDate: false, classes, trainSummary, testSummary, default, watch.Elapsed);
     }
 
     /// <summary>The speaker of a Speech Commands file name: the part before "_nohash_" (the whole name without extension otherwise).</summary>
@@ -396,19 +396,6 @@ public static class SpeechCommandsImporter
             SpeakersUsed = plan.Clips.Select(c => c.Speech?.Speaker).OfType<string>().Distinct(StringComparer.Ordinal).Count(),
         };
     }
-
-    private static SpeechCorpusBuildResult Result(string directory, string key, bool upToDate, IReadOnlyList<string> classes, SpeechSplitSummary train, SpeechSplitSummary test, Stopwatch watch) => new()
-    {
-        Directory = directory,
-        Key = key,
-        UpToDate = upToDate,
-        ClassNames = classes,
-        Train = train,
-        Test = test,
-        Utterances = default,
-        Elapsed = watch.Elapsed,
-        Bytes = SpeechCorpusFiles.Bytes(directory),
-    };
 
     /// <summary>A clip file: path relative to the data set's folder (with '/'), its word folder, speaker and size.</summary>
     private sealed record Source(string Relative, string Word, string Speaker, long Bytes);

@@ -128,7 +128,7 @@ public sealed class SpeechCorpusBuilder
         SpeechSplitSummary testSummary = Summarize(SpeechCorpus.TestSplit, test, _options.TestVoices);
         if (SpeechCorpusFiles.IsUpToDate(directory, key, train.Length, test.Length))
         {
-            return Result(directory, key, upToDate: true, trainSummary, testSummary, default, watch);
+            return SpeechCorpusFiles.Result(directory, key, upToDate: true, ClassNames, trainSummary, testSummary, default, watch.Elapsed);
         }
 
         SpeechCorpusFiles.CheckReplaceable(directory, key, _options.Overwrite);
@@ -167,7 +167,7 @@ public sealed class SpeechCorpusBuilder
         WriteSplit(directory, SpeechCorpus.TrainSplit, train, all.AsSpan(0, train.Length), synthesizer);
         WriteSplit(directory, SpeechCorpus.TestSplit, test, all.AsSpan(train.Length), synthesizer);
         SpeechCorpusFiles.WriteText(Path.Combine(directory, SpeechCorpus.ManifestFileName), SpeechCorpusFiles.Manifest(definition, key, Note, trainSummary, testSummary));
-        return Result(directory, key, upToDate: false, trainSummary, testSummary, stats, watch);
+        return SpeechCorpusFiles.Result(directory, key, upToDate: false, ClassNames, trainSummary, testSummary, stats, watch.Elapsed);
     }
 
     private static void Validate(SpeechCorpusOptions o)
@@ -427,19 +427,6 @@ public sealed class SpeechCorpusBuilder
             SpeakersUsed = plans.Select(p => p.Request?.Voice.Speaker).OfType<string>().Distinct().Count(),
         };
     }
-
-    private SpeechCorpusBuildResult Result(string directory, string key, bool upToDate, SpeechSplitSummary train, SpeechSplitSummary test, TtsSynthesisStats stats, Stopwatch watch) => new()
-    {
-        Directory = directory,
-        Key = key,
-        UpToDate = upToDate,
-        ClassNames = ClassNames,
-        Train = train,
-        Test = test,
-        Utterances = stats,
-        Elapsed = watch.Elapsed,
-        Bytes = SpeechCorpusFiles.Bytes(directory),
-    };
 
     private static string Range(double low, double high) =>
         string.Create(CultureInfo.InvariantCulture, $"{low:0.##}..{high:0.##}");

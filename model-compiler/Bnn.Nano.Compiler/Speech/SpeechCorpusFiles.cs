@@ -116,6 +116,20 @@ internal static class SpeechCorpusFiles
     public static long Bytes(string directory) =>
         Names.Select(f => new FileInfo(Path.Combine(directory, f))).Where(f => f.Exists).Sum(f => f.Length);
 
+    /// <summary>What a build or import of the corpus in <paramref name="directory"/> reports; its size is read from disk.</summary>
+    public static SpeechCorpusBuildResult Result(string directory, string key, bool upToDate, IReadOnlyList<string> classNames, SpeechSplitSummary train, SpeechSplitSummary test, TtsSynthesisStats utterances, TimeSpan elapsed) => new()
+    {
+        Directory = directory,
+        Key = key,
+        UpToDate = upToDate,
+        ClassNames = classNames,
+        Train = train,
+        Test = test,
+        Utterances = utterances,
+        Elapsed = elapsed,
+        Bytes = Bytes(directory),
+    };
+
     /// <summary>
     /// The manifest: the definition's fields (whatever determined the corpus, hashed into <paramref name="key"/>), then
     /// the key, a note on what the corpus is, and the counts per split.
