@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO;
 using Bnn.Nano.Compiler.Emit;
 using Bnn.Nano.Compiler.Evaluation;
+using Bnn.Nano.Compiler.Training;
 using Spectre.Console;
 
 namespace Bnn.Nano.Cli;
@@ -11,6 +12,11 @@ namespace Bnn.Nano.Cli;
 internal static class Ui
 {
     public static readonly CultureInfo Culture = CultureInfo.InvariantCulture;
+
+    /// <summary>
+    /// Training progress that calls <paramref name="report"/> on the training thread at every epoch.
+    /// </summary>
+    public static IProgress<TrainingProgress> EachEpoch(Action<TrainingProgress> report) => new SynchronousProgress<TrainingProgress>(report);
 
     /// <summary>Runs work under one progress bar (plain lines when output is redirected).</summary>
     public static T WithProgress<T>(string label, Func<IProgress<double>, T> work)
@@ -28,7 +34,7 @@ internal static class Ui
             .Start(ctx =>
             {
                 ProgressTask task = ctx.AddTask(Markup.Escape(label), maxValue: 1.0);
-                result = work(new SynchronousProgress(v => task.Value = v));
+                result = work(new SynchronousProgress<double>(v => task.Value = v));
                 task.Value = 1.0;
             });
         return result;
@@ -95,8 +101,8 @@ internal static class Ui
     }
 
     /// <summary>IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>
-    private sealed class SynchronousProgress(Action<double> report) : IProgress<double>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
-        public void Report(double value) => report(value);
+        public void Report(T value) => report(value);
     }
 }

@@ -98,7 +98,7 @@ internal static class TrainCommand
         List<TrainingProgress> epochs = [];
         AnsiConsole.MarkupLine(Ui.Culture, $"training on [bold]{Markup.Escape(train.Name)}[/]: {train.Count:N0} samples, {train.FeatureCount} features, {train.ClassCount} classes; hidden {string.Join(",", options.HiddenSizes)}, {options.Epochs} epochs, seed {options.Seed}");
         TrainingProgress? last = null;
-        BnnNetwork network = Ui.WithProgress("training", p => BinaryMlpTrainer.Train(train, options, new InlineProgress(t =>
+        BnnNetwork network = Ui.WithProgress("training", p => BinaryMlpTrainer.Train(train, options, Ui.EachEpoch(t =>
         {
             last = t;
             epochs.Add(t);
@@ -123,10 +123,5 @@ internal static class TrainCommand
         {
             throw new ArgumentException($"--hidden '{text}' is not a comma-separated list of widths");
         }
-    }
-
-    private sealed class InlineProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

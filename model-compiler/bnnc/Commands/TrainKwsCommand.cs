@@ -58,7 +58,7 @@ internal static class TrainKwsCommand
             ConvNetOptions options = KeywordSpotting.Options(runSeed) with { Epochs = epochCount };
             AnsiConsole.MarkupLine(Ui.Culture, $"corpus [bold]{Markup.Escape(speech.Directory)}[/]: {speech.Train.Count:N0} training clips ({train.Count:N0} samples with the augmented ones), {speech.Test.Count:N0} test clips; {KeywordSpotting.Architecture(options, train.ClassCount)}, {epochCount} epoch{(epochCount == 1 ? string.Empty : "s")}, seed {runSeed}");
 
-            BnnNetwork network = Ui.WithProgress("training", p => KeywordSpotting.Train(train, options, new Progress(t => p.Report(t.Epoch / (double)t.TotalEpochs))));
+            BnnNetwork network = Ui.WithProgress("training", p => KeywordSpotting.Train(train, options, Ui.EachEpoch(t => p.Report(t.Epoch / (double)t.TotalEpochs))));
             ModelArtifacts artifacts = ModelArtifacts.Build(network, parse.GetValue(namespaceName)!, parse.GetValue(className)!);
             EvaluationResult result = Ui.WithProgress("evaluating", p => ModelEvaluator.Evaluate(BlobReader.Load(artifacts.Blob), test, network, p));
             folder.Write(NetworkFileName, NetworkFile.Serialize(network));
@@ -67,7 +67,7 @@ internal static class TrainKwsCommand
             Ui.Evaluation(result, test.Name);
             if (parse.GetValue(floatBaseline))
             {
-                double accuracy = Ui.WithProgress("float baseline", p => ConvNetTrainer.TrainFloatBaseline(train, test, options, new Progress(t => p.Report(t.Epoch / (double)t.TotalEpochs))));
+                double accuracy = Ui.WithProgress("float baseline", p => ConvNetTrainer.TrainFloatBaseline(train, test, options, Ui.EachEpoch(t => p.Report(t.Epoch / (double)t.TotalEpochs))));
                 AnsiConsole.MarkupLine(Ui.Culture, $"float same-architecture accuracy [bold]{accuracy * 100:F2}%[/] (real-valued weights and activations, same training set and epochs)");
             }
 
@@ -75,11 +75,4 @@ internal static class TrainKwsCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>IProgress that reports on the calling thread.</summary>
-    private sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
-    }
-}
+    }}
