@@ -23,6 +23,10 @@ namespace Bnn.Nano.Node
     /// </para>
     /// <para>
     /// Loop: call <see cref="Step"/> forever; each call reads one hop (blocking until the microphone delivered it).
+    /// Consecutive windows share all but <see cref="InferenceHopSamples"/> of their frames, so the node runs the model with
+    /// <see cref="BnnModel.RunStreaming"/> (enabled on the model here, when the model's input rows are the frames and
+    /// the hop is shorter than the window): each inference computes only the rows of each layer that the new frames
+    /// change, with the same scores as <see cref="BnnModel.Run"/>.
     /// A steady-state step allocates nothing. A failed read (<see cref="BusException"/>) is reported, counted and
     /// breaks the stream: the feature window and the posterior history start over, so no window spans a gap.
     /// <see cref="Step"/> never throws.
@@ -43,6 +47,7 @@ namespace Bnn.Nano.Node
         private readonly short[] _hop;
         private readonly byte[] _input;
         private readonly int _framesPerInference;
+        private readonly bool _streaming;
         private readonly int _sampleRate;
         private int _framesSinceInference;
         private bool _started;
@@ -114,6 +119,12 @@ namespace Bnn.Nano.Node
             _hop = new short[config.HopLength];
             _input = new byte[model.InputLength];
             _framesPerInference = inferenceHop / config.HopLength;
+            _streaming = model.InputHeight == config.FrameCount && _framesPerInference < config.FrameCount;
+            if (_streaming && model.StreamingSlideRows != _framesPerInference)
+            {
+                model.EnableStreaming(_framesPerInference);
+            }
+
             _sampleRate = config.SampleRateHz;
             WindowMicroseconds = (long)config.InputSpanSamples * 1000000 / config.SampleRateHz;
             InferenceHopMicroseconds = (long)inferenceHop * 1000000 / config.SampleRateHz;
@@ -239,7 +250,7 @@ namespace Bnn.Nano.Node
         private void Classify()
         {
             _window.CopyTo(_input, 0);
-            LastClass = _model.Run(_input);
+            LastClass = _streaming ? _model.RunStreaming(_input) : _model.Run(_input);
             Inferences++;
             long time = StreamMicroseconds;
             int keyword = _detector.Update(_model.Scores, time);

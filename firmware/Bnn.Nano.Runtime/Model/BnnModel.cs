@@ -9,7 +9,7 @@ namespace Bnn.Nano.Runtime.Model
     public sealed class BnnModel
     {
         private readonly Layer[] _layers;
-        private readonly ulong[] _arena;
+        private ulong[] _arena;
         private readonly int[] _dots;
         /// <summary>Scratch of the 8-bit first layer's optimised kernel (partial-sum table or window patch); empty when it runs the reference.</summary>
         private readonly short[] _firstLayerScratch;
@@ -26,6 +26,18 @@ namespace Bnn.Nano.Runtime.Model
 
         private readonly int[] _propertyKeys;
         private readonly int[] _propertyValues;
+
+        /// <summary>The stages of <see cref="RunStreaming"/>; null until <see cref="EnableStreaming"/>.</summary>
+        private StreamingStage[] _stages;
+
+        /// <summary>The input of the last <see cref="RunStreaming"/>, to check that the next one slid.</summary>
+        private byte[] _previousInput;
+
+        /// <summary>The input rows a band of the first layer reads, copied to row 0 (its kernels index the input from 0).</summary>
+        private byte[] _inputRows;
+
+        /// <summary>True while the arena holds the stage outputs of the last <see cref="RunStreaming"/> (RunLayers reuses it).</summary>
+        private bool _streamingOutputsValid;
 
         internal BnnModel(Layer[] layers, int inputHeight, int inputWidth, int inputChannels, bool inputSigned, int arenaWords, int[] propertyKeys, int[] propertyValues)
         {
@@ -160,10 +172,13 @@ namespace Bnn.Nano.Runtime.Model
             }
         }
 
-        /// <summary>Bytes of the activation arena and the per-inference scratch (dots, partial sums, conv patches, scores).</summary>
+        /// <summary>
+        /// Bytes of the activation arena and the per-inference scratch (dots, partial sums, conv patches, scores; after
+        /// <see cref="EnableStreaming"/> also its two input copies).
+        /// </summary>
         public int WorkingBytes
         {
-            get { return (_arena.Length * 8) + (_dots.Length * 4) + (_firstLayerScratch.Length * 2) + (_patch.Length * 8) + (_scores.Length * 4); }
+            get { return (_arena.Length * 8) + (_dots.Length * 4) + (_firstLayerScratch.Length * 2) + (_patch.Length * 8) + (_scores.Length * 4) + Length(_previousInput) + Length(_inputRows); }
         }
 
         public int PropertyCount
@@ -209,6 +224,94 @@ namespace Bnn.Nano.Runtime.Model
             return _fusedWithNext[index];
         }
 
+        /// <summary>Input rows the input slides by between <see cref="RunStreaming"/> calls; 0 until <see cref="EnableStreaming"/>.</summary>
+        public int StreamingSlideRows { get; private set; }
+
+        /// <summary>Output rows the last <see cref="RunStreaming"/> copied instead of computing, over all layers.</summary>
+        public int StreamingReusedRows { get; private set; }
+
+        /// <summary>
+        /// Prepares <see cref="RunStreaming"/> for an input that slides up by <paramref name="slideRows"/> rows between
+        /// runs (the rows of the input are its first axis: for a keyword model, the feature frames). Every stage then
+        /// keeps its output in the arena between runs, one after the other; the arena grows if that needs more than
+        /// the blob's plan (<see cref="RamBytes"/> counts it). Allocates; call it once, at setup.
+        /// </summary>
+        public void EnableStreaming(int slideRows)
+        {
+            if (slideRows < 1 || slideRows >= InputHeight)
+            {
+                throw new BnnException("streaming: the input slides by 1.." + (InputHeight - 1).ToString() + " of its " + InputHeight.ToString() + " rows, not " + slideRows.ToString());
+            }
+
+            int words;
+            StreamingStage[] stages = StreamingPlanner.Plan(_layers, _fusedWithNext, slideRows, out words);
+            if (words > _arena.Length)
+            {
+                _arena = new ulong[words];
+            }
+
+            _stages = stages;
+            _previousInput = new byte[InputLength];
+            _inputRows = new byte[InputLength];
+            _streamingOutputsValid = false;
+            StreamingSlideRows = slideRows;
+        }
+
+        /// <summary>
+        /// Runs the whole network on an input that usually slid by <see cref="StreamingSlideRows"/> rows since the last
+        /// call, and returns the class, bit-exact with <see cref="Run"/> on the same input. When the input's rows
+        /// 0 .. H − s − 1 equal the last call's rows s .. H − 1 (checked here, byte for byte), each window layer copies the
+        /// output rows that only read unchanged rows and computes the others (<see cref="StreamingReusedRows"/>); on any
+        /// other input (the first call, a call after <see cref="Run"/> or <see cref="RunLayers"/>, a jump) it computes
+        /// every row. Allocates nothing.
+        /// </summary>
+        public int RunStreaming(byte[] input)
+        {
+            if (_stages == null)
+            {
+                throw new BnnException("streaming: call EnableStreaming(slideRows) before RunStreaming");
+            }
+
+            CheckInput(input);
+            bool slid = _streamingOutputsValid && Slid(input);
+            _streamingOutputsValid = false;
+            int reused = 0;
+            int result = -1;
+            for (int s = 0; s < _stages.Length; s++)
+            {
+                StreamingStage stage = _stages[s];
+                Layer layer = _layers[stage.Layer];
+                if (slid && stage.KeepCount > 0)
+                {
+                    System.Array.Copy(_arena, stage.OutputSlot + ((stage.KeepFirst + stage.SourceRowShift) * stage.OutputRowWords), _arena,
+                        stage.OutputSlot + (stage.KeepFirst * stage.OutputRowWords), stage.KeepCount * stage.OutputRowWords);
+                    reused += stage.KeepCount;
+                    if (stage.Top != null)
+                    {
+                        RunRows(stage, layer, stage.Top, input);
+                    }
+
+                    if (stage.Bottom != null)
+                    {
+                        RunRows(stage, layer, stage.Bottom, input);
+                    }
+                }
+                else if (stage.Fused)
+                {
+                    BinaryConv2dKernels.Im2ColDenseDotMaxPoolU64(_arena, stage.InputSlot, layer.Geometry, _layers[stage.Layer + 1].Geometry, layer.Weights, layer.Thresholds, _dots, _arena, stage.OutputSlot, _patch);
+                }
+                else
+                {
+                    result = RunLayer(layer, layer.Geometry, input, stage.InputSlot, stage.OutputSlot);
+                }
+            }
+
+            System.Array.Copy(input, _previousInput, input.Length);
+            _streamingOutputsValid = true;
+            StreamingReusedRows = reused;
+            return result;
+        }
+
         /// <summary>Runs the whole network on one input and returns the class (lowest index wins ties).</summary>
         public int Run(byte[] input)
         {
@@ -221,104 +324,161 @@ namespace Bnn.Nano.Runtime.Model
         /// </summary>
         public int RunLayers(byte[] input, int lastLayer)
         {
-            if (input == null || input.Length != InputLength)
-            {
-                throw new BnnException("input must hold " + InputLength.ToString() + " bytes, got " + (input == null ? "null" : input.Length.ToString()));
-            }
-
+            CheckInput(input);
             if (lastLayer < 0 || lastLayer >= _layers.Length)
             {
                 throw new BnnException("layer " + lastLayer.ToString() + " does not exist; the model has " + _layers.Length.ToString());
             }
 
-            ulong[] arena = _arena;
-            int[] dots = _dots;
+            _streamingOutputsValid = false;
             for (int i = 0; i <= lastLayer; i++)
             {
                 Layer layer = _layers[i];
-                switch (layer.Kind)
+                if (_fusedWithNext[i] && i < lastLayer)
                 {
-                    case LayerKind.Int8Dense:
-                        if (_firstLayerScratch.Length > 0)
-                        {
-                            Int8BinaryDotKernels.PartialSumTable(input, InputSigned, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, _firstLayerScratch, dots);
-                        }
-                        else
-                        {
-                            Int8BinaryDotKernels.Reference(input, InputSigned, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
-                        }
+                    Layer pool = _layers[i + 1];
+                    int target = _fusedOutputOffset[i];
+                    BinaryConv2dKernels.Im2ColDenseDotMaxPoolU64(_arena, layer.InputOffset, layer.Geometry, pool.Geometry, layer.Weights, layer.Thresholds, _dots, _arena, target, _patch);
+                    if (target != pool.OutputOffset)
+                    {
+                        System.Array.Copy(_arena, target, _arena, pool.OutputOffset, pool.OutputWords);
+                    }
 
-                        OutputStages.ThresholdPack(dots, layer.Thresholds, layer.OutChannels, arena, layer.OutputOffset);
-                        break;
-                    case LayerKind.InputThreshold:
-                        InputThresholdKernels.Run(input, InputSigned, layer.InHeight * layer.InWidth, layer.InChannels, layer.Thresholds, arena, layer.OutputOffset);
-                        break;
-                    case LayerKind.Int8Conv2d:
-                        if (_firstLayerScratch.Length > 0)
-                        {
-                            Int8Conv2dKernels.Im2ColPartialSumTable(input, InputSigned, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _firstLayerScratch);
-                        }
-                        else
-                        {
-                            Int8Conv2dKernels.Reference(input, InputSigned, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset);
-                        }
-
-                        break;
-                    case LayerKind.Int8WeightConv2d:
-                        // CostModel.Int8WeightConvIm2ColPays: Im2ColMac unless 1 output channel over a window of ≤ 3 values;
-                        // the scratch holds one window; a window of 9 values runs Im2ColSwarMac9 (its packed weights and
-                        // thresholds are there).
-                        if (_firstLayerSwar.Length > 0)
-                        {
-                            Int8WeightConv2dKernels.Im2ColSwarMac9(input, InputSigned, layer.Geometry, _firstLayerSwar, arena, layer.OutputOffset, _firstLayerScratch);
-                        }
-                        else if (_firstLayerScratch.Length > 0)
-                        {
-                            Int8WeightConv2dKernels.Im2ColMac(input, InputSigned, layer.Geometry, layer.Int8Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _firstLayerScratch);
-                        }
-                        else
-                        {
-                            Int8WeightConv2dKernels.Reference(input, InputSigned, layer.Geometry, layer.Int8Weights, layer.Thresholds, dots, arena, layer.OutputOffset);
-                        }
-
-                        break;
-                    case LayerKind.BinaryConv2d:
-                        if (_fusedWithNext[i] && i < lastLayer)
-                        {
-                            Layer pool = _layers[i + 1];
-                            int target = _fusedOutputOffset[i];
-                            BinaryConv2dKernels.Im2ColDenseDotMaxPoolU64(arena, layer.InputOffset, layer.Geometry, pool.Geometry, layer.Weights, layer.Thresholds, dots, arena, target, _patch);
-                            if (target != pool.OutputOffset)
-                            {
-                                System.Array.Copy(arena, target, arena, pool.OutputOffset, pool.OutputWords);
-                            }
-
-                            i++;
-                        }
-                        else
-                        {
-                            BinaryConv2dKernels.Im2ColDenseDotU64(arena, layer.InputOffset, layer.Geometry, layer.Weights, layer.Thresholds, dots, arena, layer.OutputOffset, _patch);
-                        }
-
-                        break;
-                    case LayerKind.MaxPool2d:
-                        MaxPoolBitsKernels.Run(arena, layer.InputOffset, layer.Geometry, arena, layer.OutputOffset);
-                        break;
-                    case LayerKind.BinaryDense:
-                        BinaryDotKernels.Cheapest(arena, layer.InputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
-                        OutputStages.ThresholdPack(dots, layer.Thresholds, layer.OutChannels, arena, layer.OutputOffset);
-                        break;
-                    case LayerKind.BinaryDenseScores:
-                        BinaryDotKernels.Cheapest(arena, layer.InputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
-                        OutputStages.AffineScores(dots, layer.Scales, layer.Biases, layer.OutChannels, _scores);
-                        return OutputStages.ArgMax(_scores, layer.OutChannels);
-                    default:
-                        Int8HeadKernels.NibbleSwitch(arena, layer.InputOffset, layer.InputWords, layer.HeadWeights, layer.HeadRowSums, layer.Biases, layer.OutChannels, _scores);
-                        return OutputStages.ArgMax(_scores, layer.OutChannels);
+                    i++;
+                }
+                else if (layer.ProducesScores)
+                {
+                    return RunLayer(layer, layer.Geometry, input, layer.InputOffset, layer.OutputOffset);
+                }
+                else
+                {
+                    RunLayer(layer, layer.Geometry, input, layer.InputOffset, layer.OutputOffset);
                 }
             }
 
             return -1;
+        }
+
+        /// <summary>
+        /// Runs one layer over window <paramref name="g"/> (its own geometry, or a band of its rows): bits from arena word
+        /// <paramref name="inputOffset"/> (the first layer: the bytes of <paramref name="input"/>) to arena word
+        /// <paramref name="outputOffset"/>. Returns the class for a score layer, else -1.
+        /// </summary>
+        private int RunLayer(Layer layer, ConvGeometry g, byte[] input, int inputOffset, int outputOffset)
+        {
+            ulong[] arena = _arena;
+            int[] dots = _dots;
+            switch (layer.Kind)
+            {
+                case LayerKind.Int8Dense:
+                    if (_firstLayerScratch.Length > 0)
+                    {
+                        Int8BinaryDotKernels.PartialSumTable(input, InputSigned, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, _firstLayerScratch, dots);
+                    }
+                    else
+                    {
+                        Int8BinaryDotKernels.Reference(input, InputSigned, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
+                    }
+
+                    OutputStages.ThresholdPack(dots, layer.Thresholds, layer.OutChannels, arena, outputOffset);
+                    return -1;
+                case LayerKind.InputThreshold:
+                    InputThresholdKernels.Run(input, InputSigned, layer.InHeight * layer.InWidth, layer.InChannels, layer.Thresholds, arena, outputOffset);
+                    return -1;
+                case LayerKind.Int8Conv2d:
+                    if (_firstLayerScratch.Length > 0)
+                    {
+                        Int8Conv2dKernels.Im2ColPartialSumTable(input, InputSigned, g, layer.Weights, layer.Thresholds, dots, arena, outputOffset, _firstLayerScratch);
+                    }
+                    else
+                    {
+                        Int8Conv2dKernels.Reference(input, InputSigned, g, layer.Weights, layer.Thresholds, dots, arena, outputOffset);
+                    }
+
+                    return -1;
+                case LayerKind.Int8WeightConv2d:
+                    // CostModel.Int8WeightConvIm2ColPays: Im2ColMac unless 1 output channel over a window of ≤ 3 values;
+                    // the scratch holds one window; a window of 9 values runs Im2ColSwarMac9 (its packed weights and
+                    // thresholds are there).
+                    if (_firstLayerSwar.Length > 0)
+                    {
+                        Int8WeightConv2dKernels.Im2ColSwarMac9(input, InputSigned, g, _firstLayerSwar, arena, outputOffset, _firstLayerScratch);
+                    }
+                    else if (_firstLayerScratch.Length > 0)
+                    {
+                        Int8WeightConv2dKernels.Im2ColMac(input, InputSigned, g, layer.Int8Weights, layer.Thresholds, dots, arena, outputOffset, _firstLayerScratch);
+                    }
+                    else
+                    {
+                        Int8WeightConv2dKernels.Reference(input, InputSigned, g, layer.Int8Weights, layer.Thresholds, dots, arena, outputOffset);
+                    }
+
+                    return -1;
+                case LayerKind.BinaryConv2d:
+                    BinaryConv2dKernels.Im2ColDenseDotU64(arena, inputOffset, g, layer.Weights, layer.Thresholds, dots, arena, outputOffset, _patch);
+                    return -1;
+                case LayerKind.MaxPool2d:
+                    MaxPoolBitsKernels.Run(arena, inputOffset, g, arena, outputOffset);
+                    return -1;
+                case LayerKind.BinaryDense:
+                    BinaryDotKernels.Cheapest(arena, inputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
+                    OutputStages.ThresholdPack(dots, layer.Thresholds, layer.OutChannels, arena, outputOffset);
+                    return -1;
+                case LayerKind.BinaryDenseScores:
+                    BinaryDotKernels.Cheapest(arena, inputOffset, layer.Inputs, layer.Weights, layer.WordsPerRow, layer.OutChannels, dots);
+                    OutputStages.AffineScores(dots, layer.Scales, layer.Biases, layer.OutChannels, _scores);
+                    return OutputStages.ArgMax(_scores, layer.OutChannels);
+                default:
+                    Int8HeadKernels.NibbleSwitch(arena, inputOffset, layer.InputWords, layer.HeadWeights, layer.HeadRowSums, layer.Biases, layer.OutChannels, _scores);
+                    return OutputStages.ArgMax(_scores, layer.OutChannels);
+            }
+        }
+
+        /// <summary>
+        /// Computes one band of a streaming stage's output rows. A band of the first layer reads its input rows from
+        /// row 0 of a copy, since the 8-bit kernels index the input from its start.
+        /// </summary>
+        private void RunRows(StreamingStage stage, Layer layer, StreamingRows rows, byte[] input)
+        {
+            int outputOffset = stage.OutputSlot + (rows.OutputRow * stage.OutputRowWords);
+            if (rows.Pool != null)
+            {
+                BinaryConv2dKernels.Im2ColDenseDotMaxPoolU64(_arena, stage.InputSlot + (rows.InputRow * stage.InputRowSize), rows.Geometry, rows.Pool, layer.Weights, layer.Thresholds, _dots, _arena, outputOffset, _patch);
+            }
+            else if (layer.ReadsBytes)
+            {
+                System.Array.Copy(input, rows.InputRow * stage.InputRowSize, _inputRows, 0, rows.Geometry.InHeight * stage.InputRowSize);
+                RunLayer(layer, rows.Geometry, _inputRows, 0, outputOffset);
+            }
+            else
+            {
+                RunLayer(layer, rows.Geometry, input, stage.InputSlot + (rows.InputRow * stage.InputRowSize), outputOffset);
+            }
+        }
+
+        /// <summary>True when the input's rows 0 .. H − s − 1 equal the previous input's rows s .. H − 1.</summary>
+        private bool Slid(byte[] input)
+        {
+            byte[] previous = _previousInput;
+            int shift = StreamingSlideRows * InputWidth * InputChannels;
+            int count = input.Length - shift;
+            for (int i = 0; i < count; i++)
+            {
+                if (input[i] != previous[i + shift])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private void CheckInput(byte[] input)
+        {
+            if (input == null || input.Length != InputLength)
+            {
+                throw new BnnException("input must hold " + InputLength.ToString() + " bytes, got " + (input == null ? "null" : input.Length.ToString()));
+            }
         }
 
         /// <summary>Copies the packed output bits of a bit-output layer (valid right after RunLayers up to it).</summary>

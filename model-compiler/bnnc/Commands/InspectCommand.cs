@@ -76,12 +76,18 @@ internal static class InspectCommand
         table.AddRow("network binary ops", N(cost.Report.BinaryOps), N(cost.NetworkBinaryOpsPerSecond));
         table.AddRow("network 8-bit ops", N(cost.Report.Int8Ops), N(cost.NetworkInt8OpsPerSecond));
         table.AddRow(Markup.Escape($"IL front end, exact (hop with its frame, max of {cost.HopsMeasured} hops)"), N(cost.HopIlMax), N(cost.FrontEndIlPerSecond));
-        table.AddRow(Markup.Escape($"IL network, exact (CopyTo + Run, max of {cost.InferencesMeasured} inferences)"), N(cost.InferenceIl), N(cost.NetworkIlPerSecond));
+        string run = cost.Streaming ? "RunStreaming" : "Run";
+        table.AddRow(Markup.Escape($"IL network, exact (CopyTo + {run}, max of {cost.InferencesMeasured - 1} inferences after the first)"), N(cost.InferenceIl), N(cost.NetworkIlPerSecond));
         table.AddRow("[bold]IL total[/]", "", $"[bold]{N(cost.IlPerSecond)}[/]");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(Ui.Culture, $"AudioFrontEnd.ProcessFrame: {cost.FrameIlMin:N0}–{cost.FrameIlMax:N0} IL per frame over {cost.AudioSeconds:0.##} s of speech-like audio (the counts depend slightly on the audio)");
         AnsiConsole.MarkupLine(Ui.Culture, $"device time per second of audio ≈ [bold]{cost.DeviceMillisecondsPerSecond():N0} ms[/] at 4 M IL/s: real-time factor [bold]{cost.RealTimeFactor():0.###}[/] ({cost.DeviceMillisecondsPerSecond(StreamingCost.FastIlOpsPerSecond):N0}–{cost.DeviceMillisecondsPerSecond(StreamingCost.SlowIlOpsPerSecond):N0} ms at 6.5–2.5 M IL/s; estimate, docs/cost-model.md)");
-        AnsiConsole.MarkupLine(Ui.Culture, $"network IL per inference: exact {cost.NetworkIlMax:N0}, static estimate {cost.Report.EstimatedIlOps:N0} (exact / estimate {cost.ExactToStaticRatio:0.00})");
+        if (cost.Streaming)
+        {
+            AnsiConsole.MarkupLine(Ui.Culture, $"the node runs BnnModel.RunStreaming: each inference computes only the rows the {cost.InferenceHopSamples / f.HopLength} new frames change ({cost.NetworkIlMax:N0} IL at most after the first inference, {cost.FirstInferenceIl:N0} for the first, which computes every row)");
+        }
+
+        AnsiConsole.MarkupLine(Ui.Culture, $"network IL per full run: exact {cost.MaxRun.IlInstructions:N0}, static estimate {cost.Report.EstimatedIlOps:N0} (exact / estimate {cost.ExactToStaticRatio:0.00})");
 
         Table layers = new Table().Border(TableBorder.Rounded).AddColumns("layer", "kind", "kernel", "exact IL", "est. IL ops", "exact / est.");
         for (int c = 3; c < 6; c++)

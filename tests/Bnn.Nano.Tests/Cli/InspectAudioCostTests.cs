@@ -76,7 +76,7 @@ public sealed class InspectAudioCostTests : IDisposable
         Assert.True(time.Success, output);
         Assert.InRange(double.Parse(time.Groups[1].Value, NumberStyles.Number, CultureInfo.InvariantCulture), (total / 4_000) - 0.5, (total / 4_000) + 0.5);
         Assert.InRange(double.Parse(time.Groups[2].Value, CultureInfo.InvariantCulture), (total / 4_000_000) - 0.0005, (total / 4_000_000) + 0.0005);
-        Assert.Matches(@"network IL per inference: exact [\d,]+, static estimate [\d,]+ \(exact / estimate \d+\.\d\d\)", output);
+        Assert.Matches(@"network IL per full run: exact [\d,]+, static estimate [\d,]+ \(exact / estimate \d+\.\d\d\)", output);
         Assert.Contains("exact IL", output, StringComparison.Ordinal);
     }
 
