@@ -298,7 +298,8 @@ public static class KeywordSpotting
     /// 75.5%, flite kal16 85.9%, slt 76.7%, espeak-ng accents 78.5–88.6%), the compiled runtime agreeing with the float
     /// reference on all 1,200; float same architecture on the same training set 78.58%; blob 44,064 B, arena
     /// 20,170 B; 1,727 s for augmentation and binary training on 2 cores (57,759 samples × 16 epochs), 93.7% on the
-    /// training set; 14.0 M IL per inference on the interpreter (the int8 first layer 4.6 M of it with Im2ColSwarMac9's
+    /// training set; 14.0 M IL per full run on the interpreter, 10.1 M per inference on the node, whose
+    /// BnnModel.RunStreaming computes only the rows the 5 new frames change (the int8 first layer 4.6 M of a full run with Im2ColSwarMac9's
     /// sliding window, the binary convs 9.2 M with their max-pools fused, Im2ColDenseDotMaxPoolU64; 14.7 M with the
     /// window gathered at every pixel, 17.9 M with the convs and pools apart as well, 26.4 M with Im2ColMac9, one lane per
     /// channel, in the first layer as well, 33.0 M with Harley–Seal in the binary convs as well, 42.4 M with Im2ColMac as
