@@ -283,6 +283,8 @@ namespace Bnn.Nano.Runtime.Model
                 Layer layer = _layers[stage.Layer];
                 if (slid && stage.KeepCount > 0)
                 {
+                    // Rows move up within the stage's own slot: Array.Copy of a primitive array onto itself is a
+                    // memmove, on nanoCLR as on .NET.
                     System.Array.Copy(_arena, stage.OutputSlot + ((stage.KeepFirst + stage.SourceRowShift) * stage.OutputRowWords), _arena,
                         stage.OutputSlot + (stage.KeepFirst * stage.OutputRowWords), stage.KeepCount * stage.OutputRowWords);
                     reused += stage.KeepCount;
@@ -298,7 +300,7 @@ namespace Bnn.Nano.Runtime.Model
                 }
                 else if (stage.Fused)
                 {
-                    BinaryConv2dKernels.Im2ColDenseDotMaxPoolU64(_arena, stage.InputSlot, layer.Geometry, _layers[stage.Layer + 1].Geometry, layer.Weights, layer.Thresholds, _dots, _arena, stage.OutputSlot, _patch);
+                    RunConvMaxPool(layer, layer.Geometry, _layers[stage.Layer + 1].Geometry, stage.InputSlot, stage.OutputSlot);
                 }
                 else
                 {
@@ -338,7 +340,7 @@ namespace Bnn.Nano.Runtime.Model
                 {
                     Layer pool = _layers[i + 1];
                     int target = _fusedOutputOffset[i];
-                    BinaryConv2dKernels.Im2ColDenseDotMaxPoolU64(_arena, layer.InputOffset, layer.Geometry, pool.Geometry, layer.Weights, layer.Thresholds, _dots, _arena, target, _patch);
+                    RunConvMaxPool(layer, layer.Geometry, pool.Geometry, layer.InputOffset, target);
                     if (target != pool.OutputOffset)
                     {
                         System.Array.Copy(_arena, target, _arena, pool.OutputOffset, pool.OutputWords);
@@ -434,6 +436,12 @@ namespace Bnn.Nano.Runtime.Model
             }
         }
 
+        /// <summary>A binary convolution and the max-pool after it as one kernel (<see cref="RunsWithNextLayer"/>), over windows <paramref name="g"/> and <paramref name="pool"/>.</summary>
+        private void RunConvMaxPool(Layer conv, ConvGeometry g, ConvGeometry pool, int inputOffset, int outputOffset)
+        {
+            BinaryConv2dKernels.Im2ColDenseDotMaxPoolU64(_arena, inputOffset, g, pool, conv.Weights, conv.Thresholds, _dots, _arena, outputOffset, _patch);
+        }
+
         /// <summary>
         /// Computes one band of a streaming stage's output rows. A band of the first layer reads its input rows from
         /// row 0 of a copy, since the 8-bit kernels index the input from its start.
@@ -443,7 +451,7 @@ namespace Bnn.Nano.Runtime.Model
             int outputOffset = stage.OutputSlot + (rows.OutputRow * stage.OutputRowWords);
             if (rows.Pool != null)
             {
-                BinaryConv2dKernels.Im2ColDenseDotMaxPoolU64(_arena, stage.InputSlot + (rows.InputRow * stage.InputRowSize), rows.Geometry, rows.Pool, layer.Weights, layer.Thresholds, _dots, _arena, outputOffset, _patch);
+                RunConvMaxPool(layer, rows.Geometry, rows.Pool, stage.InputSlot + (rows.InputRow * stage.InputRowSize), outputOffset);
             }
             else if (layer.ReadsBytes)
             {
