@@ -146,8 +146,12 @@ public sealed class KeywordStreamTests : IClassFixture<KeywordStreamTests.Stream
     public void every_classification_of_the_node_equals_the_offline_runtime_on_the_same_samples()
     {
         // Offline: the compiler's feature extraction (frames at offsets 0, hop, ... of the window's samples through
-        // AudioFrontEnd.ProcessFrame, not the node's streaming FeatureWindow) and the blob-equivalent model.
+        // AudioFrontEnd.ProcessFrame, not the node's streaming FeatureWindow) and the blob-equivalent model, every row
+        // computed (Run). The node ran RunStreaming: each inference after the first reused the rows of the first layer
+        // that its 5 new frames leave unchanged.
         KeywordReplayResult result = _stream.Result;
+        Assert.Equal(5, _stream.Model.StreamingSlideRows);
+        Assert.Equal(42, _stream.Model.StreamingReusedRows);
         BnnModel offline = DeviceTablesModel();
         short[] pcm = _stream.Audio.Pcm;
         FrontEndConfig config = FrontEndConfig.FromProperties(Keys(offline), Values(offline));
