@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using Bnn.Nano.Compiler.Cost;
 using Bnn.Nano.Runtime.Model;
 using Xunit;
@@ -41,13 +42,15 @@ public class StreamingRunCostTests
         }
 
         long first = 0, slidMax = 0, fullMax = 0;
+        IlCount? slidDetail = null;
         for (int step = 0; step <= 4; step++)
         {
             byte[] input = new byte[reference.InputLength];
             Buffer.BlockCopy(frames, step * slide * bands, input, 0, input.Length);
             int expected = reference.Run(input);
             int streamed = 0;
-            long il = counter.Measure(() => streamed = (int)IlExecutionCounter.Call(model, nameof(BnnModel.RunStreaming), input)!).Total;
+            IlCount count = counter.Measure(() => streamed = (int)IlExecutionCounter.Call(model, nameof(BnnModel.RunStreaming), input)!);
+            long il = count.Total;
             Assert.Equal(expected, streamed);
             Assert.Equal(reference.Scores, (int[])IlExecutionCounter.Get(model, nameof(BnnModel.Scores))!);
             long full = counter.MeasureModelRun(blob, input, perLayer: false).IlInstructions;
@@ -59,11 +62,16 @@ public class StreamingRunCostTests
             }
             else
             {
+                slidDetail = il > slidMax ? count : slidDetail;
                 slidMax = Math.Max(slidMax, il);
                 Assert.True(il < full, $"slide {slide}: RunStreaming {il:N0} IL, Run {full:N0} IL");
             }
         }
 
         _output.WriteLine($"keyword model, slide {slide} frames: Run max {fullMax:N0} IL; RunStreaming first run {first:N0}, after a slide max {slidMax:N0} ({(double)slidMax / fullMax:0.000} of Run)");
+        foreach (IlMethodCount m in slidDetail!.Methods.Take(8))
+        {
+            _output.WriteLine($"  {m.Method} {m.Instructions:N0} IL in {m.Calls:N0} calls");
+        }
     }
 }
