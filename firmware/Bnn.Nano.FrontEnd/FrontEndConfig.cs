@@ -95,6 +95,17 @@ namespace Bnn.Nano.FrontEnd
             get { return WindowLength + ((FrameCount - 1) * HopLength); }
         }
 
+        /// <summary>
+        /// Rows by which a model input laid out by <see cref="FeatureWindow.CopyTo(byte[], int)"/> slides between
+        /// classifications every <paramref name="framesPerInference"/> frames: framesPerInference when the model's
+        /// input rows are the frames (its input height is <see cref="FrameCount"/>) and consecutive inputs share
+        /// frames, else 0. The keyword node streams its model by this many rows (BnnModel.EnableStreaming).
+        /// </summary>
+        public int ModelRowSlide(int modelInputHeight, int framesPerInference)
+        {
+            return modelInputHeight == FrameCount && framesPerInference > 0 && framesPerInference < FrameCount ? framesPerInference : 0;
+        }
+
         /// <summary>A copy (front ends copy their configuration, so later edits of this object do not reach them).</summary>
         public FrontEndConfig Copy()
         {

@@ -47,7 +47,6 @@ namespace Bnn.Nano.Node
         private readonly short[] _hop;
         private readonly byte[] _input;
         private readonly int _framesPerInference;
-        private readonly bool _streaming;
         private readonly int _sampleRate;
         private int _framesSinceInference;
         private bool _started;
@@ -119,10 +118,10 @@ namespace Bnn.Nano.Node
             _hop = new short[config.HopLength];
             _input = new byte[model.InputLength];
             _framesPerInference = inferenceHop / config.HopLength;
-            _streaming = model.InputHeight == config.FrameCount && _framesPerInference < config.FrameCount;
-            if (_streaming && model.StreamingSlideRows != _framesPerInference)
+            int slide = config.ModelRowSlide(model.InputHeight, _framesPerInference);
+            if (slide > 0 && model.StreamingSlideRows != slide)
             {
-                model.EnableStreaming(_framesPerInference);
+                model.EnableStreaming(slide);
             }
 
             _sampleRate = config.SampleRateHz;
@@ -250,7 +249,7 @@ namespace Bnn.Nano.Node
         private void Classify()
         {
             _window.CopyTo(_input, 0);
-            LastClass = _streaming ? _model.RunStreaming(_input) : _model.Run(_input);
+            LastClass = _model.StreamingSlideRows > 0 ? _model.RunStreaming(_input) : _model.Run(_input);
             Inferences++;
             long time = StreamMicroseconds;
             int keyword = _detector.Update(_model.Scores, time);

@@ -113,8 +113,11 @@ public sealed class StreamingCost
     /// <summary>Inferences measured, the first included.</summary>
     public int InferencesMeasured { get; private init; }
 
+    /// <summary>Rows (frames) the node's model input slides by between inferences (<see cref="FrontEndConfig.ModelRowSlide"/>); 0: no streaming.</summary>
+    public int SlideRows { get; private init; }
+
     /// <summary>True when the node runs the model with <c>BnnModel.RunStreaming</c>, false when with <c>BnnModel.Run</c>.</summary>
-    public bool Streaming { get; private init; }
+    public bool Streaming => SlideRows > 0;
 
     /// <summary>IL of the first inference (<c>RunStreaming</c> or <c>Run</c>), which has no earlier rows to reuse.</summary>
     public long FirstInferenceIl { get; private init; }
@@ -241,21 +244,22 @@ public sealed class StreamingCost
         object frontEnd = counter.New(typeof(AudioFrontEnd).FullName!, counter.NewFrontEndConfig(config));
         object window = counter.New(typeof(FeatureWindow).FullName!, frontEnd);
         object model = counter.LoadModel(blob);
-        bool streaming = host.InputHeight == config.FrameCount && framesPerInference < config.FrameCount;
-        if (streaming)
+        int slide = config.ModelRowSlide(host.InputHeight, framesPerInference);
+        if (slide > 0)
         {
-            IlExecutionCounter.Call(model, nameof(BnnModel.EnableStreaming), framesPerInference);
+            IlExecutionCounter.Call(model, nameof(BnnModel.EnableStreaming), slide);
         }
 
-        string run = streaming ? nameof(BnnModel.RunStreaming) : nameof(BnnModel.Run);
+        string run = slide > 0 ? nameof(BnnModel.RunStreaming) : nameof(BnnModel.Run);
         short[] hopSamples = new short[hop];
         byte[] input = new byte[host.InputLength];
         byte[]? maxInput = null;
         List<long> hopIl = [];
-        List<long> runIl = [];
+        long firstIl = -1;
+        List<long> steadyIl = [];
         long copyIl = 0;
         int framesSinceInference = 0;
-        for (int at = 0; at + hop <= audio.Length && runIl.Count < maxInferences + 1; at += hop)
+        for (int at = 0; at + hop <= audio.Length && steadyIl.Count < maxInferences; at += hop)
         {
             Array.Copy(audio, at, hopSamples, 0, hop);
             int produced = 0;
@@ -271,21 +275,25 @@ public sealed class StreamingCost
                 framesSinceInference = 0;
                 copyIl = Math.Max(copyIl, counter.Measure(() => IlExecutionCounter.Call(window, nameof(FeatureWindow.CopyTo), input, 0)).Total);
                 long il = counter.Measure(() => IlExecutionCounter.Call(model, run, input)).Total;
-                if (runIl.Count == 1 || (runIl.Count > 1 && il > runIl.Skip(1).Max()))
+                if (firstIl < 0)
+                {
+                    firstIl = il;
+                    continue;
+                }
+
+                if (steadyIl.Count == 0 || il > steadyIl.Max())
                 {
                     maxInput = (byte[])input.Clone();
                 }
 
-                runIl.Add(il);
+                steadyIl.Add(il);
             }
         }
 
-        if (runIl.Count < 2 || maxInput == null)
+        if (steadyIl.Count == 0 || maxInput == null)
         {
             throw new ArgumentException("the audio is shorter than one feature window and one inference hop (" + (span + inferenceHop) + " samples)", nameof(audio));
         }
-
-        List<long> steady = runIl.Skip(1).ToList();
 
         return new StreamingCost(config, inferenceHop, ModelReport.Build(blob))
         {
@@ -301,12 +309,12 @@ public sealed class StreamingCost
             HopsMeasured = hopIl.Count,
             HopIlMin = hopIl.Min(),
             HopIlMax = hopIl.Max(),
-            InferencesMeasured = runIl.Count,
-            Streaming = streaming,
-            FirstInferenceIl = runIl[0],
+            InferencesMeasured = steadyIl.Count + 1,
+            SlideRows = slide,
+            FirstInferenceIl = firstIl,
             CopyIl = copyIl,
-            NetworkIlMin = steady.Min(),
-            NetworkIlMax = steady.Max(),
+            NetworkIlMin = steadyIl.Min(),
+            NetworkIlMax = steadyIl.Max(),
             MaxRun = counter.MeasureModelRun(counter.LoadModel(blob), maxInput, perLayer: true),
             HostBuildsOptimized = counter.HostBuildsOptimized,
         };

@@ -84,7 +84,7 @@ internal static class InspectCommand
         AnsiConsole.MarkupLine(Ui.Culture, $"device time per second of audio ≈ [bold]{cost.DeviceMillisecondsPerSecond():N0} ms[/] at 4 M IL/s: real-time factor [bold]{cost.RealTimeFactor():0.###}[/] ({cost.DeviceMillisecondsPerSecond(StreamingCost.FastIlOpsPerSecond):N0}–{cost.DeviceMillisecondsPerSecond(StreamingCost.SlowIlOpsPerSecond):N0} ms at 6.5–2.5 M IL/s; estimate, docs/cost-model.md)");
         if (cost.Streaming)
         {
-            AnsiConsole.MarkupLine(Ui.Culture, $"the node runs BnnModel.RunStreaming: each inference computes only the rows the {cost.InferenceHopSamples / f.HopLength} new frames change ({cost.NetworkIlMax:N0} IL at most after the first inference, {cost.FirstInferenceIl:N0} for the first, which computes every row)");
+            AnsiConsole.MarkupLine(Ui.Culture, $"the node runs BnnModel.RunStreaming: each inference computes only the rows the {cost.SlideRows} new frames change ({cost.NetworkIlMax:N0} IL at most after the first inference, {cost.FirstInferenceIl:N0} for the first, which computes every row)");
         }
 
         AnsiConsole.MarkupLine(Ui.Culture, $"network IL per full run: exact {cost.MaxRun.IlInstructions:N0}, static estimate {cost.Report.EstimatedIlOps:N0} (exact / estimate {cost.ExactToStaticRatio:0.00})");
