@@ -28,6 +28,15 @@ namespace Bnn.Nano.Runtime.Model
         /// </summary>
         public const int ScoreScaleBits = 6;
 
+        /// <summary>Keyword detector: inferences whose posteriors are averaged (1..32; the node's default when absent).</summary>
+        public const int DetectorAverageCount = 7;
+
+        /// <summary>Keyword detector: smallest averaged posterior that counts as a detection, Q15 (1..32768).</summary>
+        public const int DetectorThresholdQ15 = 8;
+
+        /// <summary>Keyword detector: quiet time after a detection, in milliseconds (0..60000).</summary>
+        public const int DetectorSuppressionMs = 9;
+
         /// <summary>First key of the audio front-end parameters (keyword spotting).</summary>
         public const int AudioFrontEndFirst = 16;
 
