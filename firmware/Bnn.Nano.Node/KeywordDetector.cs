@@ -1,4 +1,5 @@
 using Bnn.Nano.FrontEnd;
+using Bnn.Nano.Runtime.Model;
 
 namespace Bnn.Nano.Node
 {
@@ -67,6 +68,46 @@ namespace Bnn.Nano.Node
             _averageCount = 4;
             ThresholdQ15 = (OneQ15 * 7) / 10;
             SuppressionMicroseconds = 700000;
+        }
+
+        /// <summary>Longest suppression a model may carry (ModelProperty.DetectorSuppressionMs), in milliseconds.</summary>
+        public const int MaxSuppressionMilliseconds = 60000;
+
+        /// <summary>
+        /// The detector of a keyword model: its logit per score (ModelProperty.ScoreScaleBits, required) and the detector
+        /// settings the model carries (ModelProperty.DetectorAverageCount, DetectorThresholdQ15, DetectorSuppressionMs,
+        /// written by `bnnc kws-tune`); the defaults where it carries none.
+        /// </summary>
+        public static KeywordDetector ForModel(BnnModel model, int firstKeyword)
+        {
+            if (!model.HasProperty(ModelProperty.ScoreScaleBits))
+            {
+                throw new NodeException("KeywordDetector: the model has no score scale (ModelProperty.ScoreScaleBits), so its scores cannot become posteriors");
+            }
+
+            KeywordDetector detector = new KeywordDetector(model.ClassCount, firstKeyword, ModelProperty.SingleFromBits(model.GetProperty(ModelProperty.ScoreScaleBits, 0)));
+            int average = model.GetProperty(ModelProperty.DetectorAverageCount, detector.AverageCount);
+            if (average < 1 || average > MaxAverageCount)
+            {
+                throw new NodeException("KeywordDetector: the model's detector average count of " + average.ToString() + " is not in 1.." + MaxAverageCount.ToString());
+            }
+
+            int threshold = model.GetProperty(ModelProperty.DetectorThresholdQ15, detector.ThresholdQ15);
+            if (threshold < 1 || threshold > OneQ15)
+            {
+                throw new NodeException("KeywordDetector: the model's detector threshold of " + threshold.ToString() + " (Q15) is not in 1.." + OneQ15.ToString());
+            }
+
+            int suppression = model.GetProperty(ModelProperty.DetectorSuppressionMs, (int)(detector.SuppressionMicroseconds / 1000));
+            if (suppression < 0 || suppression > MaxSuppressionMilliseconds)
+            {
+                throw new NodeException("KeywordDetector: the model's detector suppression of " + suppression.ToString() + " ms is not in 0.." + MaxSuppressionMilliseconds.ToString());
+            }
+
+            detector.AverageCount = average;
+            detector.ThresholdQ15 = threshold;
+            detector.SuppressionMicroseconds = (long)suppression * 1000;
+            return detector;
         }
 
         /// <summary>Index of the first class that can be detected.</summary>

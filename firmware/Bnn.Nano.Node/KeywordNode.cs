@@ -16,7 +16,8 @@ namespace Bnn.Nano.Node
     /// and raises <see cref="KeywordDetected"/> with the LED's detection flash.
     /// <para>
     /// Everything the node needs comes from the model's properties: the front end (keys 16..28), the inference hop
-    /// (WindowHop, a multiple of the front end's hop), the sample rate and the score scale. Stream time is counted in
+    /// (WindowHop, a multiple of the front end's hop), the sample rate, the score scale and, when the model carries them,
+    /// the detector settings (<see cref="KeywordDetector.ForModel"/>). Stream time is counted in
     /// samples read, so event times are exact positions in the audio, on the device as in the emulator. A keyword event
     /// carries the time the keyword was heard (<see cref="KeywordDetector.HeardMicroseconds"/>), not the later moment
     /// the detector decided.
@@ -103,18 +104,13 @@ namespace Bnn.Nano.Node
                 throw new NodeException("KeywordNode: the inference hop of " + inferenceHop.ToString() + " samples is not a positive multiple of the front end's hop of " + config.HopLength.ToString());
             }
 
-            if (!model.HasProperty(ModelProperty.ScoreScaleBits))
-            {
-                throw new NodeException("KeywordNode: the model has no score scale (ModelProperty.ScoreScaleBits), so its scores cannot become posteriors");
-            }
-
             _model = model;
             _source = source;
             _clock = clock;
             _led = led;
             _frontEnd = new AudioFrontEnd(config);
             _window = new FeatureWindow(_frontEnd);
-            _detector = new KeywordDetector(model.ClassCount, FirstKeywordClass, ModelProperty.SingleFromBits(model.GetProperty(ModelProperty.ScoreScaleBits, 0)));
+            _detector = KeywordDetector.ForModel(model, FirstKeywordClass);
             _hop = new short[config.HopLength];
             _input = new byte[model.InputLength];
             _framesPerInference = inferenceHop / config.HopLength;

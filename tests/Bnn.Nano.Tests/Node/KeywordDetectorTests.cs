@@ -1,6 +1,14 @@
 using System;
+using System.Collections.Generic;
+using System.IO;
+using Bnn.Nano.Compiler.Emit;
 using Bnn.Nano.Compiler.Evaluation;
+using Bnn.Nano.Compiler.Passes;
+using Bnn.Nano.Devices.Audio;
+using Bnn.Nano.Devices.Led;
+using Bnn.Nano.Emulator;
 using Bnn.Nano.Node;
+using Bnn.Nano.Runtime.Model;
 using Xunit;
 
 namespace Bnn.Nano.Tests.Node;
@@ -110,6 +118,40 @@ public class KeywordDetectorTests
         var detector = new KeywordDetector(12, 2, 1f);
         Assert.Throws<NodeException>(() => detector.AverageCount = 0);
         Assert.Throws<NodeException>(() => detector.AverageCount = KeywordDetector.MaxAverageCount + 1);
+    }
+
+    [Fact]
+    public void a_model_carries_its_detector_settings_and_bad_ones_are_refused_by_name()
+    {
+        byte[] blob = File.ReadAllBytes(Path.Combine(RepoPaths.Firmware, "Bnn.Nano.Node", "Board", "KeywordModel.bnn"));
+        KeywordDetector defaults = KeywordDetector.ForModel(BlobReader.Load(blob), KeywordNode.FirstKeywordClass);
+        Assert.Equal(4, defaults.AverageCount);
+        Assert.Equal(32768 * 7 / 10, defaults.ThresholdQ15);
+        Assert.Equal(700_000, defaults.SuppressionMicroseconds);
+
+        BnnModel Carrying(int average, int thresholdQ15, int suppressionMs) => BlobReader.Load(BlobProperties.With(blob, new Dictionary<int, int>
+        {
+            [ModelProperty.DetectorAverageCount] = average,
+            [ModelProperty.DetectorThresholdQ15] = thresholdQ15,
+            [ModelProperty.DetectorSuppressionMs] = suppressionMs,
+        }));
+        KeywordDetector tuned = KeywordDetector.ForModel(Carrying(3, 16384, 500), KeywordNode.FirstKeywordClass);
+        Assert.Equal(3, tuned.AverageCount);
+        Assert.Equal(16384, tuned.ThresholdQ15);
+        Assert.Equal(500_000, tuned.SuppressionMicroseconds);
+        var clock = new VirtualClock();
+        var microphone = new Inmp441Microphone(new EmulatedInmp441(clock, new PcmRecording(16000, new short[16000])), 16000);
+        KeywordDetector nodeDetector = new KeywordNode(Carrying(3, 16384, 500), microphone, clock, new StatusLed(new EmulatedDigitalOutput(clock))).Detector;
+        Assert.Equal((3, 16384, 500_000L), (nodeDetector.AverageCount, nodeDetector.ThresholdQ15, nodeDetector.SuppressionMicroseconds));
+
+        Assert.Contains("average count of 0", Assert.Throws<NodeException>(() => KeywordDetector.ForModel(Carrying(0, 16384, 500), 2)).Message, StringComparison.Ordinal);
+        Assert.Contains("average count of 33", Assert.Throws<NodeException>(() => KeywordDetector.ForModel(Carrying(33, 16384, 500), 2)).Message, StringComparison.Ordinal);
+        Assert.Contains("threshold of 0", Assert.Throws<NodeException>(() => KeywordDetector.ForModel(Carrying(3, 0, 500), 2)).Message, StringComparison.Ordinal);
+        Assert.Contains("threshold of 32769", Assert.Throws<NodeException>(() => KeywordDetector.ForModel(Carrying(3, 32769, 500), 2)).Message, StringComparison.Ordinal);
+        Assert.Contains("suppression of -1 ms", Assert.Throws<NodeException>(() => KeywordDetector.ForModel(Carrying(3, 16384, -1), 2)).Message, StringComparison.Ordinal);
+        Assert.Contains("suppression of 60001 ms", Assert.Throws<NodeException>(() => KeywordDetector.ForModel(Carrying(3, 16384, 60001), 2)).Message, StringComparison.Ordinal);
+        BnnModel unscaled = BlobReader.Load(BlobWriter.Write(ModelCompiler.Compile(RandomNetworks.Create(1, 12, true, [8], 12))));
+        Assert.Contains("no score scale", Assert.Throws<NodeException>(() => KeywordDetector.ForModel(unscaled, 2)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
