@@ -111,10 +111,10 @@ public static class Recipes
         double floatAccuracy = ConvNetTrainer.TrainFloatBaseline(train, test, options, Log());
         WriteDeviceTables(network, KeywordSpotting.Namespace, KeywordSpotting.ClassName, writeBlob: true);
 
-        // Streaming detection by the emulated node (`bnnc kws-streams`): 75-s streams, F1 within ±0.5 s, node defaults.
+        // Streaming detection by the emulated node (`bnnc kws-streams`): 75-s streams, F1 within ±0.5 s, the node's settings.
         BnnModel blob = BlobReader.Load(ModelArtifacts.Build(network, KeywordSpotting.Namespace, KeywordSpotting.ClassName).Blob);
         KeywordDetectorSetting StreamScore(int firstSeed, int count, IReadOnlyList<TtsVoice> voices) =>
-            KeywordDetectorTuning.AtNodeDefaults(blob, corpus.ClassNames, KeywordNodeReplay.RunStreams(blob, corpus.ClassNames, Enumerable.Range(firstSeed, count), 75, voices));
+            KeywordDetectorTuning.AtNodeSettings(blob, corpus.ClassNames, KeywordNodeReplay.RunStreams(blob, corpus.ClassNames, Enumerable.Range(firstSeed, count), 75, voices));
         KeywordDetectorSetting trainingVoices = StreamScore(21, 20, SpeechVoices.Train);
         KeywordDetectorSetting heldOutVoices = StreamScore(21, 6, SpeechVoices.Test);
 

@@ -27,6 +27,7 @@ public static class Program
         root.Subcommands.Add(TrainKwsCommand.Create());
         root.Subcommands.Add(KwsCommand.Create());
         root.Subcommands.Add(KwsStreamsCommand.Create());
+        root.Subcommands.Add(KwsTuneCommand.Create());
         return root.Parse(args).Invoke();
     }
 }

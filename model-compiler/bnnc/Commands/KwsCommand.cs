@@ -19,6 +19,18 @@ internal static class KwsCommand
     public static string DefaultModelPath() =>
         Path.Combine(DataCatalog.RepositoryRoot() ?? ".", "firmware", "Bnn.Nano.Node", "Board", "KeywordModel.bnn");
 
+    /// <summary>The keyword model given by --model, or the repository's; a missing file is named in the error.</summary>
+    internal static (FileInfo File, byte[] Bytes) ReadModel(FileInfo? given)
+    {
+        FileInfo modelFile = given ?? new FileInfo(DefaultModelPath());
+        if (!modelFile.Exists)
+        {
+            throw new FileNotFoundException($"keyword model '{modelFile.FullName}' does not exist (the kws-cnn benchmark recipe writes it; or pass --model)");
+        }
+
+        return (modelFile, File.ReadAllBytes(modelFile.FullName));
+    }
+
     public static Command Create()
     {
         Option<FileInfo> wav = new("--wav") { Description = "16-bit mono PCM WAV (another sample rate than the model's 16 kHz is resampled first); the node keeps listening to silence after its end until its last word is reported", Required = true };
@@ -33,13 +45,7 @@ internal static class KwsCommand
 
         command.SetAction(parse => Ui.Guard(() =>
         {
-            FileInfo modelFile = parse.GetValue(model) ?? new FileInfo(DefaultModelPath());
-            if (!modelFile.Exists)
-            {
-                throw new FileNotFoundException($"keyword model '{modelFile.FullName}' does not exist (the kws-cnn benchmark recipe writes it; or pass --model)");
-            }
-
-            BnnModel blob = BlobReader.Load(File.ReadAllBytes(modelFile.FullName));
+            BnnModel blob = BlobReader.Load(ReadModel(parse.GetValue(model)).Bytes);
             IReadOnlyList<string> names = ClassNames(parse.GetValue(labels), blob.ClassCount);
             WavFile file = WavFile.Read(parse.GetValue(wav)!.FullName);
             var recording = new PcmRecording(file.SampleRate, file.ToMono());

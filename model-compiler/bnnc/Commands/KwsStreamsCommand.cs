@@ -34,26 +34,11 @@ internal static class KwsStreamsCommand
 
         command.SetAction(parse => Ui.Guard(() =>
         {
-            double length = parse.GetValue(seconds);
-            if (!SpeechStream.IsValidLength(length))
-            {
-                throw new ArgumentException($"--seconds {length.ToString(Ui.Culture)}: a stream lasts more than 0 s and at most {SpeechStream.MaxSeconds.ToString("N0", Ui.Culture)} s");
-            }
-
-            FileInfo modelFile = parse.GetValue(model) ?? new FileInfo(KwsCommand.DefaultModelPath());
-            if (!modelFile.Exists)
-            {
-                throw new FileNotFoundException($"keyword model '{modelFile.FullName}' does not exist (the kws-cnn benchmark recipe writes it; or pass --model)");
-            }
-
-            BnnModel blob = BlobReader.Load(File.ReadAllBytes(modelFile.FullName));
+            double length = CheckLength(parse.GetValue(seconds));
+            (FileInfo modelFile, byte[] bytes) = KwsCommand.ReadModel(parse.GetValue(model));
+            BnnModel blob = BlobReader.Load(bytes);
             IReadOnlyList<string> names = KwsCommand.ClassNames(null, blob.ClassCount);
-            IReadOnlyList<TtsVoice> speakers = parse.GetValue(voices) switch
-            {
-                "train" => SpeechVoices.Train,
-                "test" => SpeechVoices.Test,
-                var other => throw new ArgumentException($"--voices {other}: use train or test"),
-            };
+            IReadOnlyList<TtsVoice> speakers = ParseVoices(parse.GetValue(voices)!);
             int[] seedList = ParseSeeds(parse.GetValue(seeds)!);
 
             List<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs = KeywordNodeReplay.RunStreams(blob, names, seedList, length, speakers);
@@ -66,7 +51,7 @@ internal static class KwsStreamsCommand
                     score.FalsePositives.ToString(Ui.Culture), score.FalseNegatives.ToString(Ui.Culture), score.F1.ToString("F3", Ui.Culture));
             }
 
-            KeywordDetectorSetting current = KeywordDetectorTuning.AtNodeDefaults(blob, names, runs);
+            KeywordDetectorSetting current = KeywordDetectorTuning.AtNodeSettings(blob, names, runs);
             AnsiConsole.MarkupLine(Ui.Culture, $"[bold]{seedList.Length} streams[/] of {length:F0} s by the {parse.GetValue(voices)} voices through the emulated node ({Markup.Escape(modelFile.Name)}):");
             AnsiConsole.Write(perStream);
             if (parse.GetValue(errors))
@@ -74,7 +59,7 @@ internal static class KwsStreamsCommand
                 AnsiConsole.Write(ErrorTable(seedList, runs, names));
             }
 
-            AnsiConsole.MarkupLine(Ui.Culture, $"node defaults ({Describe(current)}): F1 [bold]{current.F1:F3}[/] (TP {current.Score.TruePositives}, FP {current.Score.FalsePositives}, FN {current.Score.FalseNegatives})");
+            AnsiConsole.MarkupLine(Ui.Culture, $"node settings ({current.Describe()}): F1 [bold]{current.F1:F3}[/] (TP {current.Score.TruePositives}, FP {current.Score.FalsePositives}, FN {current.Score.FalseNegatives})");
             if (parse.GetValue(tune))
             {
                 var grid = new Table().AddColumn("average").AddColumn("threshold").AddColumn("suppression s").AddColumn("TP").AddColumn("FP").AddColumn("FN").AddColumn("F1");
@@ -152,8 +137,18 @@ internal static class KwsStreamsCommand
 
     private static string Describe(SpeechStreamEvent word) => $"{word.Word} ({word.Speaker})";
 
-    private static string Describe(KeywordDetectorSetting s) =>
-        string.Create(Ui.Culture, $"average {s.AverageCount}, threshold {s.Threshold:F2}, suppression {s.SuppressionSeconds:F1} s");
+    /// <summary>--seconds: the length of a synthetic stream, checked.</summary>
+    internal static double CheckLength(double length) => SpeechStream.IsValidLength(length)
+        ? length
+        : throw new ArgumentException($"--seconds {length.ToString(Ui.Culture)}: a stream lasts more than 0 s and at most {SpeechStream.MaxSeconds.ToString("N0", Ui.Culture)} s");
+
+    /// <summary>--voices: "train" (the corpus's training voices) or "test" (the held-out voices).</summary>
+    internal static IReadOnlyList<TtsVoice> ParseVoices(string voices) => voices switch
+    {
+        "train" => SpeechVoices.Train,
+        "test" => SpeechVoices.Test,
+        var other => throw new ArgumentException($"--voices {other}: use train or test"),
+    };
 
     /// <summary>"21-26" → 21..26; "1,5,9" → 1, 5, 9.</summary>
     internal static int[] ParseSeeds(string text)

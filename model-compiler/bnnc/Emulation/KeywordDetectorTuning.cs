@@ -11,6 +11,23 @@ namespace Bnn.Nano.Cli.Emulation;
 internal sealed record KeywordDetectorSetting(int AverageCount, double Threshold, double SuppressionSeconds, DetectionScore Score)
 {
     public double F1 => Score.F1;
+
+    /// <summary>The detector's fixed-point values: the threshold in Q15, the suppression in microseconds.</summary>
+    public int ThresholdQ15 => KeywordDetectorTuning.ToQ15(Threshold);
+
+    public long SuppressionMicroseconds => KeywordDetectorTuning.ToMicroseconds(SuppressionSeconds);
+
+    /// <summary>"average 4, threshold 0.70, suppression 0.7 s".</summary>
+    public string Describe() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"average {AverageCount}, threshold {Threshold:F2}, suppression {SuppressionSeconds:F1} s");
+
+    /// <summary>The model properties that make the node use this setting (<see cref="KeywordDetector.ForModel"/>).</summary>
+    public Dictionary<int, int> ToProperties() => new()
+    {
+        [ModelProperty.DetectorAverageCount] = AverageCount,
+        [ModelProperty.DetectorThresholdQ15] = ThresholdQ15,
+        [ModelProperty.DetectorSuppressionMs] = (int)(SuppressionMicroseconds / 1000),
+    };
 }
 
 /// <summary>
@@ -25,6 +42,10 @@ internal static class KeywordDetectorTuning
     public static readonly double[] Thresholds = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 
     public static readonly double[] SuppressionSeconds = [0.3, 0.5, 0.7, 1.0];
+
+    public static int ToQ15(double threshold) => (int)Math.Round(threshold * KeywordDetector.OneQ15);
+
+    public static long ToMicroseconds(double seconds) => (long)Math.Round(seconds * 1e6);
 
     /// <summary>Scores every setting of the grid, best F1 first (ties: fewer false positives, then the grid order).</summary>
     public static IReadOnlyList<KeywordDetectorSetting> Grid(BnnModel model, IReadOnlyList<string> classNames, IReadOnlyList<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs)
@@ -44,12 +65,14 @@ internal static class KeywordDetectorTuning
         return [.. settings.OrderByDescending(s => s.F1).ThenBy(s => s.Score.FalsePositives)];
     }
 
-    /// <summary>The detection score over all <paramref name="runs"/> at the node's default detector settings.</summary>
-    public static KeywordDetectorSetting AtNodeDefaults(BnnModel model, IReadOnlyList<string> classNames, IReadOnlyList<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs)
+    /// <summary>
+    /// The detection score over all <paramref name="runs"/> at the settings the node uses for <paramref name="model"/>
+    /// (<see cref="KeywordDetector.ForModel"/>: those the model carries, else the detector's defaults).
+    /// </summary>
+    public static KeywordDetectorSetting AtNodeSettings(BnnModel model, IReadOnlyList<string> classNames, IReadOnlyList<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        var defaults = new KeywordDetector(model.ClassCount, KeywordNode.FirstKeywordClass, 1f);
-        return Evaluate(model, classNames, runs, defaults.AverageCount, defaults.ThresholdQ15 / (double)KeywordDetector.OneQ15, defaults.SuppressionMicroseconds / 1e6);
+        KeywordDetector node = KeywordDetector.ForModel(model, KeywordNode.FirstKeywordClass);
+        return Evaluate(model, classNames, runs, node.AverageCount, node.ThresholdQ15 / (double)KeywordDetector.OneQ15, node.SuppressionMicroseconds / 1e6);
     }
 
     /// <summary>The detection score of one setting over all <paramref name="runs"/>.</summary>
@@ -64,8 +87,8 @@ internal static class KeywordDetectorTuning
             var detector = new KeywordDetector(classes, KeywordNode.FirstKeywordClass, ModelProperty.SingleFromBits(model.GetProperty(ModelProperty.ScoreScaleBits, 0)))
             {
                 AverageCount = averageCount,
-                ThresholdQ15 = (int)Math.Round(threshold * KeywordDetector.OneQ15),
-                SuppressionMicroseconds = (long)Math.Round(suppressionSeconds * 1e6),
+                ThresholdQ15 = ToQ15(threshold),
+                SuppressionMicroseconds = ToMicroseconds(suppressionSeconds),
             };
             List<KeywordDetection> detections = [];
             for (int i = 0; i < run.Inferences; i++)

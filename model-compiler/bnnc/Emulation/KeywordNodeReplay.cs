@@ -168,7 +168,7 @@ internal static class KeywordNodeReplay
 
     /// <summary>
     /// Synthetic streams (<see cref="SpeechStream"/>: keywords among other words and noise at known times) of the given
-    /// seeds, length and voices, each played through the node at its default settings.
+    /// seeds, length and voices, each played through the node at the settings the model carries.
     /// </summary>
     public static List<(SpeechStreamResult Stream, KeywordReplayResult Run)> RunStreams(BnnModel model, IReadOnlyList<string> classNames, IEnumerable<int> seeds, double seconds, IReadOnlyList<TtsVoice> voices)
     {

@@ -4,6 +4,7 @@ using System.IO;
 using System.Text.RegularExpressions;
 using Bnn.Nano.Cli.Commands;
 using Bnn.Nano.Cli.Emulation;
+using Bnn.Nano.Compiler.Emit;
 using Bnn.Nano.Compiler.Speech;
 using Bnn.Nano.Emulator;
 using Bnn.Nano.Runtime.Model;
@@ -71,7 +72,7 @@ public sealed class KwsCommandTests : IDisposable
         (int code, string output) = BnncConsole.Run("kws-streams", "--seeds", "3,4", "--seconds", "20", "--tune");
         Assert.True(code == 0, output);
         Assert.Matches(@"│\s*3\s*│\s*\d+\s*│\s*\d+\s*│\s*\d+\s*│\s*\d+\s*│\s*[01]\.\d{3}\s*│", output);
-        Assert.Matches(@"node defaults \(average 4, threshold 0\.70, suppression 0\.7 s\): F1 [01]\.\d{3}", output);
+        Assert.Matches(@"node settings \(average 4, threshold 0\.70, suppression 0\.7 s\): F1 [01]\.\d{3}", output);
         Assert.Contains("best detector settings", output, StringComparison.Ordinal);
         Assert.Equal(10, Regex.Matches(output, @"│\s*[1-6]\s*│\s*0\.\d\s*│\s*[01]\.\d\s*│").Count);
 
@@ -94,5 +95,51 @@ public sealed class KwsCommandTests : IDisposable
         (code, output) = BnncConsole.Run("kws-streams", "--seconds", "0");
         Assert.Equal(1, code);
         Assert.Contains("--seconds 0: a stream lasts more than 0 s", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void kws_tune_writes_a_copy_with_the_hop_and_the_detector_chosen_on_the_streams_and_the_layers_untouched()
+    {
+        string tuned = Path.Combine(_folder, "tuned.bnn");
+        (int code, string output) = BnncConsole.Run("kws-tune", "--hop-ms", "160", "--seeds", "3,4", "--check-seeds", "5", "--seconds", "20", "-o", tuned);
+        Assert.True(code == 0, output);
+
+        // The tuned row names the chosen detector; the blob carries it and the 160-ms hop (2,560 samples at 16 kHz).
+        Match row = Regex.Match(output, @"│ tuned\.bnn\s*│ 160 ms\s*│ average (\d), threshold (0\.\d\d), suppression (\d\.\d) s\s*│ ([01]\.\d{3}) ");
+        Assert.True(row.Success, output);
+        Assert.Matches(@"│ KeywordModel\.bnn\s*│ 100 ms\s*│ average 4, threshold 0\.70, suppression 0\.7 s\s*│ [01]\.\d{3} ", output);
+        byte[] original = File.ReadAllBytes(KwsCommand.DefaultModelPath());
+        byte[] written = File.ReadAllBytes(tuned);
+        var properties = BlobProperties.Read(written);
+        Assert.Equal(2560, properties[ModelProperty.WindowHop]);
+        Assert.Equal(int.Parse(row.Groups[1].Value, CultureInfo.InvariantCulture), properties[ModelProperty.DetectorAverageCount]);
+        Assert.Equal((int)Math.Round(double.Parse(row.Groups[2].Value, CultureInfo.InvariantCulture) * 32768), properties[ModelProperty.DetectorThresholdQ15]);
+        Assert.Equal((int)Math.Round(double.Parse(row.Groups[3].Value, CultureInfo.InvariantCulture) * 1000), properties[ModelProperty.DetectorSuppressionMs]);
+
+        // The F1 printed for the tuning streams is what the node scores with the written blob on them.
+        BnnModel model = BlobReader.Load(written);
+        var names = SpeechCorpus.ClassNamesFor(SpeechCorpus.DefaultKeywords);
+        KeywordDetectorSetting replayed = KeywordDetectorTuning.AtNodeSettings(model, names, KeywordNodeReplay.RunStreams(model, names, [3, 4], 20, SpeechVoices.Train));
+        Assert.Equal(row.Groups[4].Value, replayed.F1.ToString("F3", CultureInfo.InvariantCulture));
+
+        // Same scores as the original on any input: only properties changed.
+        BnnModel before = BlobReader.Load(original);
+        byte[] input = new byte[before.InputLength];
+        new Random(7).NextBytes(input);
+        Assert.Equal(before.Run(input), model.Run(input));
+        Assert.Equal(before.Scores, model.Scores);
+
+        // Nothing is overwritten: not an existing file without --force, never the input model.
+        (code, output) = BnncConsole.Run("kws-tune", "--seeds", "3", "--check-seeds", "5", "--seconds", "20", "-o", tuned);
+        Assert.Equal(1, code);
+        Assert.Contains("refusing to overwrite tuned.bnn", output, StringComparison.Ordinal);
+        Assert.Equal(written, File.ReadAllBytes(tuned));
+        (code, output) = BnncConsole.Run("kws-tune", "-m", tuned, "-o", tuned, "--force");
+        Assert.Equal(1, code);
+        Assert.Contains("is the input model", output, StringComparison.Ordinal);
+        (code, output) = BnncConsole.Run("kws-tune", "--hop-ms", "150", "-o", Path.Combine(_folder, "other.bnn"));
+        Assert.Equal(1, code);
+        Assert.Contains("--hop-ms 150: the hop must be a positive multiple of the front end's 20 ms hop", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_folder, "other.bnn")));
     }
 }
