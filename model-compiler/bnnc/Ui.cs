@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using Bnn.Nano.Compiler.Emit;
@@ -73,6 +74,32 @@ internal static class Ui
         }
 
         AnsiConsole.MarkupLine(Culture, $"bytes allocated per inference {result.AllocatedBytesPerInference:F0}; host time per inference {result.HostTimePerInference.TotalMicroseconds:F1} µs");
+    }
+
+    /// <summary>The confusion matrix of an evaluation (rows: truth, columns: predicted; the diagonal in bold).</summary>
+    public static void Confusion(IReadOnlyList<string> classNames, int[] confusion)
+    {
+        int classes = classNames.Count;
+        var table = new Table().AddColumn("truth \\ predicted");
+        foreach (string name in classNames)
+        {
+            table.AddColumn(new TableColumn(Markup.Escape(name)).RightAligned());
+        }
+
+        for (int t = 0; t < classes; t++)
+        {
+            string[] cells = new string[classes + 1];
+            cells[0] = Markup.Escape(classNames[t]);
+            for (int p = 0; p < classes; p++)
+            {
+                string count = confusion[(t * classes) + p].ToString(Culture);
+                cells[p + 1] = p == t ? $"[bold]{count}[/]" : count;
+            }
+
+            table.AddRow(cells);
+        }
+
+        AnsiConsole.Write(table);
     }
 
     public static void Written(OutputFolder folder)

@@ -1,5 +1,8 @@
 using System;
+using System.Globalization;
 using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
 using Xunit;
 
 namespace Bnn.Nano.Tests.Cli;
@@ -46,6 +49,19 @@ public sealed class BnncTests : IDisposable
         Assert.True(code == 0, output);
         Assert.Contains("agreement 100.00%", output, StringComparison.Ordinal);
         Assert.Contains("bytes allocated per inference 0", output, StringComparison.Ordinal);
+        // The confusion matrix: a header of the class names and one row per true class whose counts add up to the samples.
+        Match samples = Regex.Match(output, @": ([\d,]+) samples");
+        Assert.True(samples.Success, output);
+        MatchCollection rows = Regex.Matches(output, @"^│ [\w-]+\s*│((?:\s*\d+\s*│)+)$", RegexOptions.Multiline);
+        Assert.Equal(6, rows.Count); // idle, shake, circle, tap, swipe-left, swipe-right
+        int total = 0;
+        foreach (Match row in rows)
+        {
+            total += row.Groups[1].Value.Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Sum(v => int.Parse(v, CultureInfo.InvariantCulture));
+        }
+
+        Assert.Equal(int.Parse(samples.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture), total);
+        Assert.Contains("truth \\ predicted", output, StringComparison.Ordinal);
 
         // A second demo into the same folder must not overwrite anything without --force.
         byte[] blob = File.ReadAllBytes(Path.Combine(demo, "model.bnn"));
