@@ -150,8 +150,8 @@ internal static class KwsStreamsCommand
         var other => throw new ArgumentException($"--voices {other}: use train or test"),
     };
 
-    /// <summary>"21-26" → 21..26; "1,5,9" → 1, 5, 9.</summary>
-    internal static int[] ParseSeeds(string text)
+    /// <summary>"21-26" → 21..26; "1,5,9" → 1, 5, 9 (<paramref name="option"/> names the option in errors).</summary>
+    internal static int[] ParseSeeds(string text, string option = "--seeds")
     {
         try
         {
@@ -169,9 +169,9 @@ internal static class KwsStreamsCommand
 
             return [.. text.Split(',').Select(s => int.Parse(s, Ui.Culture))];
         }
-        catch (FormatException)
+        catch (Exception e) when (e is FormatException or OverflowException)
         {
-            throw new ArgumentException($"--seeds '{text}': give a range such as 21-26 (at most 1,000) or a list such as 1,5,9");
+            throw new ArgumentException($"{option} '{text}': give a range such as 21-26 (at most 1,000) or a list such as 1,5,9");
         }
     }
 }

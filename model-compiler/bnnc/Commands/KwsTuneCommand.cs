@@ -50,7 +50,7 @@ internal static class KwsTuneCommand
             double length = KwsStreamsCommand.CheckLength(parse.GetValue(seconds));
             IReadOnlyList<TtsVoice> speakers = KwsStreamsCommand.ParseVoices(parse.GetValue(voices)!);
             int[] tuneSeeds = KwsStreamsCommand.ParseSeeds(parse.GetValue(seeds)!);
-            int[] checkSeedList = KwsStreamsCommand.ParseSeeds(parse.GetValue(checkSeeds)!);
+            int[] checkSeedList = KwsStreamsCommand.ParseSeeds(parse.GetValue(checkSeeds)!, "--check-seeds");
 
             BnnModel before = BlobReader.Load(original);
             FrontEndConfig frontEnd = StreamingCost.ReadFrontEnd(before)
@@ -59,8 +59,9 @@ internal static class KwsTuneCommand
             byte[] hopped = BlobProperties.With(original, new Dictionary<int, int> { [ModelProperty.WindowHop] = hop });
             IReadOnlyList<string> names = KwsCommand.ClassNames(null, before.ClassCount);
 
-            var tuneRuns = KeywordNodeReplay.RunStreams(BlobReader.Load(hopped), names, tuneSeeds, length, speakers);
-            KeywordDetectorSetting best = KeywordDetectorTuning.Grid(BlobReader.Load(hopped), names, tuneRuns)[0];
+            BnnModel hoppedModel = BlobReader.Load(hopped);
+            var tuneRuns = KeywordNodeReplay.RunStreams(hoppedModel, names, tuneSeeds, length, speakers);
+            KeywordDetectorSetting best = KeywordDetectorTuning.Grid(hoppedModel, names, tuneRuns)[0];
             byte[] tuned = BlobProperties.With(hopped, best.ToProperties());
 
             // Before and after, each on the streams that chose the settings and on the others.

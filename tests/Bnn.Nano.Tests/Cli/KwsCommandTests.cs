@@ -89,6 +89,9 @@ public sealed class KwsCommandTests : IDisposable
         (code, output) = BnncConsole.Run("kws-streams", "--seeds", "9-3");
         Assert.Equal(1, code);
         Assert.Contains("--seeds '9-3'", output, StringComparison.Ordinal);
+        (code, output) = BnncConsole.Run("kws-streams", "--seeds", "99999999999");
+        Assert.Equal(1, code);
+        Assert.Contains("--seeds '99999999999'", output, StringComparison.Ordinal);
         (code, output) = BnncConsole.Run("kws-streams", "--voices", "everyone");
         Assert.Equal(1, code);
         Assert.Contains("--voices everyone", output, StringComparison.Ordinal);
@@ -140,6 +143,21 @@ public sealed class KwsCommandTests : IDisposable
         (code, output) = BnncConsole.Run("kws-tune", "--hop-ms", "150", "-o", Path.Combine(_folder, "other.bnn"));
         Assert.Equal(1, code);
         Assert.Contains("--hop-ms 150: the hop must be a positive multiple of the front end's 20 ms hop", output, StringComparison.Ordinal);
+        (code, output) = BnncConsole.Run("kws-tune", "--check-seeds", "x", "-o", Path.Combine(_folder, "other.bnn"));
+        Assert.Equal(1, code);
+        Assert.Contains("--check-seeds 'x'", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_folder, "other.bnn")));
+
+        // A blob that is not a keyword model, or not a blob, is named in the error.
+        string gesture = Path.Combine(_folder, "gesture.bnn");
+        File.WriteAllBytes(gesture, BlobProperties.With(original, new System.Collections.Generic.Dictionary<int, int> { [16] = 99 }));
+        (code, output) = BnncConsole.Run("kws-tune", "-m", gesture, "-o", Path.Combine(_folder, "other.bnn"));
+        Assert.Equal(1, code);
+        Assert.Contains("99", output, StringComparison.Ordinal);
+        File.WriteAllBytes(gesture, original[..100]);
+        (code, output) = BnncConsole.Run("kws-tune", "-m", gesture, "-o", Path.Combine(_folder, "other.bnn"));
+        Assert.Equal(1, code);
+        Assert.Contains("error", output, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_folder, "other.bnn")));
     }
 }
