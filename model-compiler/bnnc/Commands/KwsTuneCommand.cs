@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
 using Bnn.Nano.Cli.Emulation;
+using Bnn.Nano.Compiler;
 using Bnn.Nano.Compiler.Cost;
 using Bnn.Nano.Compiler.Emit;
 using Bnn.Nano.Compiler.Speech;
@@ -16,7 +17,7 @@ namespace Bnn.Nano.Cli.Commands;
 /// <summary>
 /// `bnnc kws-tune -m model.bnn [--hop-ms 160] -o tuned.bnn`: sets a keyword model's inference hop and chooses the node's
 /// detector settings for it on synthetic streams, then checks them on other streams; writes a copy of the blob that
-/// carries both (model properties WindowHop and Detector*), its layers unchanged.
+/// carries both (model properties WindowHop and Detector*), its layers unchanged, and its C# tables beside it.
 /// </summary>
 internal static class KwsTuneCommand
 {
@@ -29,9 +30,11 @@ internal static class KwsTuneCommand
         Option<string> checkSeeds = new("--check-seeds") { Description = "other streams that check the chosen settings", DefaultValueFactory = _ => "41-60" };
         Option<double> seconds = new("--seconds") { Description = "length of each stream in seconds", DefaultValueFactory = _ => 75 };
         Option<string> voices = new("--voices") { Description = "who speaks: train (the corpus's training voices, new renditions) or test (the held-out voices)", DefaultValueFactory = _ => "train" };
-        Option<bool> force = new("--force") { Description = "replace an existing output file" };
-        Command command = new("kws-tune", "Set a keyword model's inference hop and choose the node's detector settings for it on synthetic streams (checked on others); writes a tuned copy of the blob");
-        foreach (Option option in new Option[] { model, output, hopMs, seeds, checkSeeds, seconds, voices, force })
+        Option<string> className = new("--class") { Description = "class name of the generated C# tables, written beside the blob as <class>.g.cs", DefaultValueFactory = _ => KeywordSpotting.ClassName };
+        Option<string> namespaceName = new("--namespace") { Description = "namespace of the generated C# tables", DefaultValueFactory = _ => KeywordSpotting.Namespace };
+        Option<bool> force = new("--force") { Description = "replace existing output files" };
+        Command command = new("kws-tune", "Set a keyword model's inference hop and choose the node's detector settings for it on synthetic streams (checked on others); writes a tuned copy of the blob and its C# tables");
+        foreach (Option option in new Option[] { model, output, hopMs, seeds, checkSeeds, seconds, voices, className, namespaceName, force })
         {
             command.Options.Add(option);
         }
@@ -46,7 +49,8 @@ internal static class KwsTuneCommand
             }
 
             OutputFolder folder = new(target.DirectoryName ?? ".", parse.GetValue(force));
-            folder.EnsureWritable(target.Name);
+            string tablesName = parse.GetValue(className) + ".g.cs";
+            folder.EnsureWritable(target.Name, tablesName);
             double length = KwsStreamsCommand.CheckLength(parse.GetValue(seconds));
             IReadOnlyList<TtsVoice> speakers = KwsStreamsCommand.ParseVoices(parse.GetValue(voices)!);
             int[] tuneSeeds = KwsStreamsCommand.ParseSeeds(parse.GetValue(seeds)!);
@@ -78,7 +82,9 @@ internal static class KwsTuneCommand
 
             AnsiConsole.MarkupLine(Ui.Culture, $"detection F1 of the emulated node on {length:F0}-s streams by the {parse.GetValue(voices)} voices (±0.5 s), at the settings each blob carries:");
             AnsiConsole.Write(rows);
+            string tables = CSharpTablesWriter.Write(BlobDecoder.Decode(tuned, names), tuned, parse.GetValue(namespaceName)!, parse.GetValue(className)!);
             folder.Write(target.Name, tuned);
+            folder.Write(tablesName, tables);
             Ui.Written(folder);
             AnsiConsole.MarkupLine(Ui.Culture, $"device cost of the tuned node (IL per inference, real-time factor): bnnc inspect {Markup.Escape(target.FullName)}");
             return 0;

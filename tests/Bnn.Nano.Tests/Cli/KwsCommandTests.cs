@@ -119,6 +119,12 @@ public sealed class KwsCommandTests : IDisposable
         Assert.Equal((int)Math.Round(double.Parse(row.Groups[2].Value, CultureInfo.InvariantCulture) * 32768), properties[ModelProperty.DetectorThresholdQ15]);
         Assert.Equal((int)Math.Round(double.Parse(row.Groups[3].Value, CultureInfo.InvariantCulture) * 1000), properties[ModelProperty.DetectorSuppressionMs]);
 
+        // The C# tables beside it build the same model (properties included) as the blob.
+        BnnModel fromTables = Compiler.GeneratedTablesTests.CreateFromTables(File.ReadAllText(Path.Combine(_folder, "KeywordModel.g.cs")), "Bnn.Nano.Node.Board.KeywordModel");
+        Assert.Equal(2560, fromTables.GetProperty(ModelProperty.WindowHop, 0));
+        Assert.Equal(properties[ModelProperty.DetectorThresholdQ15], fromTables.GetProperty(ModelProperty.DetectorThresholdQ15, 0));
+        Assert.Contains($"0x{BlobWriter.ModelHash(written):X8}", File.ReadAllText(Path.Combine(_folder, "KeywordModel.g.cs")), StringComparison.Ordinal);
+
         // The F1 printed for the tuning streams is what the node scores with the written blob on them.
         BnnModel model = BlobReader.Load(written);
         var names = SpeechCorpus.ClassNamesFor(SpeechCorpus.DefaultKeywords);
@@ -131,33 +137,36 @@ public sealed class KwsCommandTests : IDisposable
         new Random(7).NextBytes(input);
         Assert.Equal(before.Run(input), model.Run(input));
         Assert.Equal(before.Scores, model.Scores);
+        Assert.Equal(before.Run(input), fromTables.Run(input));
+        Assert.Equal(before.Scores, fromTables.Scores);
 
-        // Nothing is overwritten: not an existing file without --force, never the input model.
+        // Nothing is overwritten: not an existing file without --force, never the input model. Bad input is named.
+        string other = Path.Combine(_folder, "elsewhere", "other.bnn");
         (code, output) = BnncConsole.Run("kws-tune", "--seeds", "3", "--check-seeds", "5", "--seconds", "20", "-o", tuned);
         Assert.Equal(1, code);
-        Assert.Contains("refusing to overwrite tuned.bnn", output, StringComparison.Ordinal);
+        Assert.Contains("refusing to overwrite tuned.bnn, KeywordModel.g.cs", output, StringComparison.Ordinal);
         Assert.Equal(written, File.ReadAllBytes(tuned));
         (code, output) = BnncConsole.Run("kws-tune", "-m", tuned, "-o", tuned, "--force");
         Assert.Equal(1, code);
         Assert.Contains("is the input model", output, StringComparison.Ordinal);
-        (code, output) = BnncConsole.Run("kws-tune", "--hop-ms", "150", "-o", Path.Combine(_folder, "other.bnn"));
+        (code, output) = BnncConsole.Run("kws-tune", "--hop-ms", "150", "-o", other);
         Assert.Equal(1, code);
         Assert.Contains("--hop-ms 150: the hop must be a positive multiple of the front end's 20 ms hop", output, StringComparison.Ordinal);
-        (code, output) = BnncConsole.Run("kws-tune", "--check-seeds", "x", "-o", Path.Combine(_folder, "other.bnn"));
+        (code, output) = BnncConsole.Run("kws-tune", "--check-seeds", "x", "-o", other);
         Assert.Equal(1, code);
         Assert.Contains("--check-seeds 'x'", output, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(_folder, "other.bnn")));
+        Assert.False(File.Exists(other));
 
         // A blob that is not a keyword model, or not a blob, is named in the error.
         string gesture = Path.Combine(_folder, "gesture.bnn");
         File.WriteAllBytes(gesture, BlobProperties.With(original, new System.Collections.Generic.Dictionary<int, int> { [16] = 99 }));
-        (code, output) = BnncConsole.Run("kws-tune", "-m", gesture, "-o", Path.Combine(_folder, "other.bnn"));
+        (code, output) = BnncConsole.Run("kws-tune", "-m", gesture, "-o", other);
         Assert.Equal(1, code);
         Assert.Contains("99", output, StringComparison.Ordinal);
         File.WriteAllBytes(gesture, original[..100]);
-        (code, output) = BnncConsole.Run("kws-tune", "-m", gesture, "-o", Path.Combine(_folder, "other.bnn"));
+        (code, output) = BnncConsole.Run("kws-tune", "-m", gesture, "-o", other);
         Assert.Equal(1, code);
         Assert.Contains("error", output, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(_folder, "other.bnn")));
+        Assert.False(File.Exists(other));
     }
 }
