@@ -72,9 +72,11 @@ internal static class KwsTuneCommand
             var rows = new Table().AddColumn("model").AddColumn("hop").AddColumn("detector").AddColumn($"F1, seeds {parse.GetValue(seeds)}").AddColumn($"F1, seeds {parse.GetValue(checkSeeds)}");
             foreach ((string label, byte[] blob) in new[] { (modelFile.Name, original), (target.Name, tuned) })
             {
-                // The detector does not change the posteriors: the tuned blob's runs on the tuning streams are tuneRuns.
+                // The detector does not change the posteriors, only the layers and the hop do: a blob with the tuned hop
+                // (the tuned one, or the input when its hop was kept) has tuneRuns on the tuning streams.
                 BnnModel m = BlobReader.Load(blob);
-                KeywordDetectorSetting onTune = KeywordDetectorTuning.AtNodeSettings(m, names, ReferenceEquals(blob, tuned) ? tuneRuns : KeywordNodeReplay.RunStreams(m, names, tuneSeeds, length, speakers));
+                bool tunedHop = m.GetProperty(ModelProperty.WindowHop, frontEnd.HopLength) == hop;
+                KeywordDetectorSetting onTune = KeywordDetectorTuning.AtNodeSettings(m, names, tunedHop ? tuneRuns : KeywordNodeReplay.RunStreams(m, names, tuneSeeds, length, speakers));
                 KeywordDetectorSetting onCheck = KeywordDetectorTuning.AtNodeSettings(m, names, KeywordNodeReplay.RunStreams(m, names, checkSeedList, length, speakers));
                 int modelHop = m.GetProperty(ModelProperty.WindowHop, frontEnd.HopLength);
                 rows.AddRow(Markup.Escape(label), string.Create(Ui.Culture, $"{modelHop * 1000 / frontEnd.SampleRateHz} ms"), onTune.Describe(), Score(onTune), Score(onCheck));
