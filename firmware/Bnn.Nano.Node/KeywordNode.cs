@@ -18,7 +18,8 @@ namespace Bnn.Nano.Node
     /// Everything the node needs comes from the model's properties: the front end (keys 16..28), the inference hop
     /// (WindowHop, a multiple of the front end's hop), the sample rate, the score scale and, when the model carries them,
     /// the detector settings (<see cref="KeywordDetector.ForModel"/>). Stream time is counted in
-    /// samples read, so event times are exact positions in the audio, on the device as in the emulator. A keyword event
+    /// samples read (plus the samples lost while the node was behind, below), so event times are positions in the
+    /// audio, on the device as in the emulator. A keyword event
     /// carries the time the keyword was heard (<see cref="KeywordDetector.HeardMicroseconds"/>), not the later moment
     /// the detector decided.
     /// </para>
@@ -32,11 +33,27 @@ namespace Bnn.Nano.Node
     /// breaks the stream: the feature window and the posterior history start over, so no window spans a gap.
     /// <see cref="Step"/> never throws.
     /// </para>
+    /// <para>
+    /// Falling behind: the microphone keeps capturing while the node computes, into a receive ring of
+    /// <see cref="AudioBufferSamples"/> samples (the ESP32's I2S DMA buffers); a node that falls further behind than
+    /// that loses the oldest samples, and the source cannot tell. The node tells from its clock: the first read fixes
+    /// when sample 0 was captured, and after every read the samples captured by now, less those read and those the
+    /// ring holds, were lost just before that read. It then adds them to the stream time (event times stay true), starts
+    /// the window and the posterior history over (no window splices audio from both sides of the gap), counts them
+    /// (<see cref="Overruns"/>, <see cref="LostSamples"/>) and reports <see cref="NodeStatus.Overrun"/>. A node that
+    /// is merely late, within the ring, loses nothing and catches up.
+    /// </para>
     /// </summary>
     public sealed class KeywordNode
     {
         /// <summary>Classes before this index (silence, unknown) are never reported as keywords.</summary>
         public const int FirstKeywordClass = 2;
+
+        /// <summary>
+        /// Default of <see cref="AudioBufferSamples"/>: the receive ring of Board/Esp32I2sReceiver's default DMA buffer
+        /// (8 KB of 32-bit slots: 2048 samples, 128 ms at 16 kHz).
+        /// </summary>
+        public const int DefaultAudioBufferSamples = 2048;
 
         private readonly BnnModel _model;
         private readonly IAudioSource _source;
@@ -51,6 +68,9 @@ namespace Bnn.Nano.Node
         private readonly int _sampleRate;
         private int _framesSinceInference;
         private bool _started;
+        private bool _captureStartKnown;
+        private long _captureStartMicroseconds;
+        private int _audioBufferSamples = DefaultAudioBufferSamples;
 
         /// <summary>
         /// A node for <paramref name="model"/> (a keyword model with front-end properties). Throws
@@ -129,7 +149,7 @@ namespace Bnn.Nano.Node
         /// <summary>Called for every detected keyword (null: none). Runs inside <see cref="Step"/>; its exceptions are caught and counted.</summary>
         public KeywordHandler KeywordDetected { get; set; }
 
-        /// <summary>Called on every status event (null: none): Started, BusError (detail: BusError code), InternalError.</summary>
+        /// <summary>Called on every status event (null: none): Started, BusError (detail: BusError code), Overrun (detail: ms of audio lost), InternalError.</summary>
         public NodeStatusHandler StatusChanged { get; set; }
 
         /// <summary>The posterior smoothing and decision rule (average count, threshold, suppression are adjustable).</summary>
@@ -158,8 +178,37 @@ namespace Bnn.Nano.Node
         /// <summary>Audio one classification spans (window + (frames − 1) · hop of the front end), in microseconds.</summary>
         public long WindowMicroseconds { get; }
 
-        /// <summary>Audio samples read so far (the stream clock).</summary>
+        /// <summary>
+        /// Samples the audio source can hold captured but unread before it loses the oldest (the microphone's receive
+        /// ring; default <see cref="DefaultAudioBufferSamples"/>): how the node tells lost audio from late audio (see the
+        /// class summary). Throws <see cref="NodeException"/> below 1.
+        /// </summary>
+        public int AudioBufferSamples
+        {
+            get
+            {
+                return _audioBufferSamples;
+            }
+
+            set
+            {
+                if (value < 1)
+                {
+                    throw new NodeException("KeywordNode: the audio buffer must hold at least 1 sample, not " + value.ToString());
+                }
+
+                _audioBufferSamples = value;
+            }
+        }
+
+        /// <summary>Stream position in samples: the samples read so far plus those lost while the node was behind (the stream clock).</summary>
         public long SamplesRead { get; private set; }
+
+        /// <summary>Times the node fell so far behind that audio was lost (each reported as <see cref="NodeStatus.Overrun"/>).</summary>
+        public int Overruns { get; private set; }
+
+        /// <summary>Samples lost while the node was behind (see the class summary), included in <see cref="SamplesRead"/>.</summary>
+        public long LostSamples { get; private set; }
 
         /// <summary>Feature frames computed.</summary>
         public long Frames { get; private set; }
@@ -219,6 +268,19 @@ namespace Bnn.Nano.Node
                     return;
                 }
 
+                long lost = SamplesLostBeforeRead(_hop.Length);
+                if (lost > 0)
+                {
+                    Overruns++;
+                    LostSamples += lost;
+                    SamplesRead += lost;
+                    _window.Reset();
+                    _detector.Reset();
+                    _framesSinceInference = 0;
+                    long lostMilliseconds = lost * 1000 / _sampleRate;
+                    Report(NodeStatus.Overrun, lostMilliseconds > int.MaxValue ? int.MaxValue : (int)lostMilliseconds);
+                }
+
                 SamplesRead += _hop.Length;
                 int frames = _window.PushSamples(_hop, 0, _hop.Length);
                 Frames += frames;
@@ -240,6 +302,27 @@ namespace Bnn.Nano.Node
                 LastFault = e;
                 Report(NodeStatus.InternalError, 0);
             }
+        }
+
+        /// <summary>
+        /// Samples the source lost just before the read of <paramref name="count"/> samples that just returned (0 when
+        /// none): those captured by now, less the ones read before it and the ones the ring holds (a source that had to
+        /// wait for the samples has lost nothing: then fewer than count + the ring were captured). The first read fixes the capture start (its samples were just captured, as a node that starts with the
+        /// microphone finds them).
+        /// </summary>
+        private long SamplesLostBeforeRead(int count)
+        {
+            long now = _clock.NowMicroseconds;
+            if (!_captureStartKnown)
+            {
+                _captureStartKnown = true;
+                _captureStartMicroseconds = now - ((SamplesRead + count) * 1000000 / _sampleRate);
+                return 0;
+            }
+
+            long captured = (now - _captureStartMicroseconds) * _sampleRate / 1000000;
+            long lost = captured - SamplesRead - _audioBufferSamples;
+            return lost > 0 ? lost : 0;
         }
 
         private void Classify()

@@ -13,13 +13,13 @@ namespace Bnn.Nano.Node
     /// <summary>Called when the node's health changes: a <see cref="NodeStatus"/> code, a detail (see each code) and the time.</summary>
     public delegate void NodeStatusHandler(int status, int detail, long timeMicroseconds);
 
-    /// <summary>What <see cref="GestureNode"/> reports through <see cref="GestureNode.StatusChanged"/>.</summary>
+    /// <summary>What <see cref="GestureNode"/> and <see cref="KeywordNode"/> report through their StatusChanged.</summary>
     public static class NodeStatus
     {
-        /// <summary>The IMU was initialised for the first time; sampling starts. Detail: 0.</summary>
+        /// <summary>The node starts: the IMU was initialised for the first time (GestureNode), the first audio is read (KeywordNode). Detail: 0.</summary>
         public const int Started = 1;
 
-        /// <summary>A bus transfer failed; the read is retried at once. Detail: the BusError code (1 NACK, 2 timeout, 3 other).</summary>
+        /// <summary>A bus transfer failed; GestureNode retries the read at once, KeywordNode starts its window over. Detail: the BusError code (1 NACK, 2 timeout, 3 other).</summary>
         public const int BusError = 2;
 
         /// <summary>Every retry of one read failed: the sensor is treated as lost, the window buffer is cleared and re-initialisation starts. Detail: the last BusError code.</summary>
@@ -38,8 +38,11 @@ namespace Bnn.Nano.Node
         public const int Recovered = 7;
 
         /// <summary>
-        /// The loop was late by whole sample periods (a slow handler or inference) and skipped ahead; the missed slots
-        /// repeat the next sample read (more than a window of them: the window starts over). Detail: periods skipped.
+        /// The loop fell behind its sensor (a slow handler or inference). <see cref="GestureNode"/>: late by whole sample
+        /// periods, it skipped ahead; the missed slots repeat the next sample read (more than a window of them: the
+        /// window starts over); detail: periods skipped. <see cref="KeywordNode"/>: the microphone's receive ring
+        /// overflowed and audio was lost; the window and the posterior history start over after the gap; detail:
+        /// milliseconds of audio lost.
         /// </summary>
         public const int Overrun = 8;
 
