@@ -30,6 +30,7 @@ namespace Bnn.Nano.Node.Board
             Inmp441Microphone microphone = new Inmp441Microphone(bus, sampleRate, MicrophoneGainBits, Inmp441Microphone.DefaultBufferSamples);
             StatusLed led = new StatusLed(new GpioDigitalOutput(new GpioController(), Esp32Pins.StatusLed, false));
             KeywordNode node = new KeywordNode(model, microphone, clock, led);
+            node.AudioBufferSamples = Esp32I2sReceiver.DefaultDmaBufferBytes / Inmp441Microphone.BytesPerSample;
             node.KeywordDetected = OnKeyword;
             Debug.WriteLine("keyword node: " + KeywordModel.ClassNames.Length.ToString() + " classes, a classification every " + node.InferenceHopSamples.ToString() + " samples");
             while (true)
