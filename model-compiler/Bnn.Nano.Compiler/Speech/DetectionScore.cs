@@ -29,6 +29,21 @@ public sealed record DetectionScore(int TruePositives, int FalsePositives, int F
         return new DetectionScore(truePositives, errors.FalseAlarms.Count, errors.Misses.Count, toleranceSeconds);
     }
 
+    /// <summary>The counts of several streams' scores added up (all scored with <paramref name="toleranceSeconds"/>).</summary>
+    public static DetectionScore Total(IEnumerable<DetectionScore> scores, double toleranceSeconds = 0.5)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        int truePositives = 0, falsePositives = 0, falseNegatives = 0;
+        foreach (DetectionScore score in scores)
+        {
+            truePositives += score.TruePositives;
+            falsePositives += score.FalsePositives;
+            falseNegatives += score.FalseNegatives;
+        }
+
+        return new DetectionScore(truePositives, falsePositives, falseNegatives, toleranceSeconds);
+    }
+
     /// <summary>
     /// The detections that <see cref="Score"/> counts as false positives and the keywords it counts as false
     /// negatives, each in time order.

@@ -26,8 +26,10 @@ internal static class KwsStreamsCommand
         Option<FileInfo?> model = new("--model", "-m") { Description = "keyword model blob (default: the repository's firmware/Bnn.Nano.Node/Board/KeywordModel.bnn)" };
         Option<bool> tune = new("--tune") { Description = "score a grid of detector settings (average count, threshold, suppression) on the same runs" };
         Option<bool> errors = new("--errors") { Description = "list every false alarm (with what was spoken there) and every missed keyword" };
+        Option<double?> deviceSpeed = KwsCommand.DeviceSpeedOption();
+        Option<int> dmaBuffer = KwsCommand.DmaBufferOption();
         Command command = new("kws-streams", "Score the emulated keyword node on synthetic streams with known keyword times (detection F1), optionally over a grid of detector settings");
-        foreach (Option option in new Option[] { seeds, seconds, voices, model, tune, errors })
+        foreach (Option option in new Option[] { seeds, seconds, voices, model, tune, errors, deviceSpeed, dmaBuffer })
         {
             command.Options.Add(option);
         }
@@ -40,8 +42,13 @@ internal static class KwsStreamsCommand
             IReadOnlyList<string> names = KwsCommand.ClassNames(null, blob.ClassCount);
             IReadOnlyList<TtsVoice> speakers = ParseVoices(parse.GetValue(voices)!);
             int[] seedList = ParseSeeds(parse.GetValue(seeds)!);
+            DeviceTiming? timing = KwsCommand.DeviceTimingFor(bytes, parse.GetValue(deviceSpeed), parse.GetValue(dmaBuffer));
+            if (timing != null && parse.GetValue(tune))
+            {
+                throw new ArgumentException("--tune replays the recorded posteriors through other detector settings, which cannot replay the audio a node at --device-speed lost; use one of them");
+            }
 
-            List<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs = KeywordNodeReplay.RunStreams(blob, names, seedList, length, speakers);
+            List<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs = KeywordNodeReplay.RunStreams(blob, names, seedList, length, speakers, timing);
             var perStream = new Table().AddColumn("seed").AddColumn("keywords").AddColumn("TP").AddColumn("FP").AddColumn("FN").AddColumn("F1");
             for (int i = 0; i < runs.Count; i++)
             {
@@ -51,12 +58,17 @@ internal static class KwsStreamsCommand
                     score.FalsePositives.ToString(Ui.Culture), score.FalseNegatives.ToString(Ui.Culture), score.F1.ToString("F3", Ui.Culture));
             }
 
-            KeywordDetectorSetting current = KeywordDetectorTuning.AtNodeSettings(blob, names, runs);
+            KeywordDetectorSetting current = KeywordDetectorTuning.OfNode(blob, runs);
             AnsiConsole.MarkupLine(Ui.Culture, $"[bold]{seedList.Length} streams[/] of {length:F0} s by the {parse.GetValue(voices)} voices through the emulated node ({Markup.Escape(modelFile.Name)}):");
             AnsiConsole.Write(perStream);
             if (parse.GetValue(errors))
             {
                 AnsiConsole.Write(ErrorTable(seedList, runs, names));
+            }
+
+            if (timing != null)
+            {
+                KwsCommand.PrintDeviceTiming(timing, [.. runs.Select(r => r.Run)]);
             }
 
             AnsiConsole.MarkupLine(Ui.Culture, $"node settings ({current.Describe()}): F1 [bold]{current.F1:F3}[/] (TP {current.Score.TruePositives}, FP {current.Score.FalsePositives}, FN {current.Score.FalseNegatives})");

@@ -75,11 +75,24 @@ internal static class KeywordDetectorTuning
         return Evaluate(model, classNames, runs, node.AverageCount, node.ThresholdQ15 / (double)KeywordDetector.OneQ15, node.SuppressionMicroseconds / 1e6);
     }
 
+    /// <summary>
+    /// The score of the node's own detections over all <paramref name="runs"/>, at the settings it used for
+    /// <paramref name="model"/>: equal to <see cref="AtNodeSettings"/> when no run lost audio (a node at a
+    /// <see cref="DeviceTiming"/> may have; its detector started over at each gap, which a replay does not know).
+    /// </summary>
+    public static KeywordDetectorSetting OfNode(BnnModel model, IReadOnlyList<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        KeywordDetector node = KeywordDetector.ForModel(model, KeywordNode.FirstKeywordClass);
+        DetectionScore total = DetectionScore.Total(runs.Select(r => DetectionScore.Score(r.Stream.Words, r.Run.Detections, r.Stream.SampleRate)));
+        return new KeywordDetectorSetting(node.AverageCount, node.ThresholdQ15 / (double)KeywordDetector.OneQ15, node.SuppressionMicroseconds / 1e6, total);
+    }
+
     /// <summary>The detection score of one setting over all <paramref name="runs"/>.</summary>
     public static KeywordDetectorSetting Evaluate(BnnModel model, IReadOnlyList<string> classNames, IReadOnlyList<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs,
         int averageCount, double threshold, double suppressionSeconds)
     {
-        int truePositives = 0, falsePositives = 0, falseNegatives = 0;
+        List<DetectionScore> scores = [];
         int classes = model.ClassCount;
         int[] posteriors = new int[classes];
         foreach ((SpeechStreamResult stream, KeywordReplayResult run) in runs)
@@ -102,12 +115,9 @@ internal static class KeywordDetectorTuning
                 }
             }
 
-            DetectionScore score = DetectionScore.Score(stream.Words, detections, stream.SampleRate);
-            truePositives += score.TruePositives;
-            falsePositives += score.FalsePositives;
-            falseNegatives += score.FalseNegatives;
+            scores.Add(DetectionScore.Score(stream.Words, detections, stream.SampleRate));
         }
 
-        return new KeywordDetectorSetting(averageCount, threshold, suppressionSeconds, new DetectionScore(truePositives, falsePositives, falseNegatives, 0.5));
+        return new KeywordDetectorSetting(averageCount, threshold, suppressionSeconds, DetectionScore.Total(scores));
     }
 }

@@ -30,6 +30,8 @@ namespace Bnn.Nano.Cli.Emulation;
 /// <param name="InferenceMicroseconds">Stream time of every classification (what the detector was given).</param>
 /// <param name="WindowMicroseconds">Audio one classification spans (<see cref="KeywordNode.WindowMicroseconds"/>).</param>
 /// <param name="InferenceHopMicroseconds">Time between classifications (<see cref="KeywordNode.InferenceHopMicroseconds"/>).</param>
+/// <param name="Overruns">Times the node fell so far behind that audio was lost (<see cref="KeywordNode.Overruns"/>; only with a <see cref="DeviceTiming"/>).</param>
+/// <param name="LostSeconds">Audio lost meanwhile (<see cref="KeywordNode.LostSamples"/>).</param>
 internal sealed record KeywordReplayResult(
     IReadOnlyList<KeywordDetection> Detections,
     int[] InferenceClasses,
@@ -44,7 +46,9 @@ internal sealed record KeywordReplayResult(
     double VirtualSeconds,
     long SteadyStateSteps,
     long SteadyStateAllocatedBytes,
-    int LedChanges)
+    int LedChanges,
+    int Overruns,
+    double LostSeconds)
 {
     /// <summary>How many classifications each class won, most first, e.g. "unknown 20, silence 10, stop 2".</summary>
     public string ClassesWon(IReadOnlyList<string> classNames)
@@ -59,6 +63,7 @@ internal sealed record KeywordReplayResult(
 /// delivering the samples in real time on a virtual clock, read by the real microphone driver (at the same gain, so
 /// the node receives the recording's samples bit-exact), the real <see cref="KeywordNode"/> and a status LED.
 /// Detections are kept in preallocated arrays so that the measured steady state contains only the node's own work.
+/// The node's work takes no time on the clock unless a <see cref="DeviceTiming"/> is given.
 /// </summary>
 internal static class KeywordNodeReplay
 {
@@ -74,7 +79,8 @@ internal static class KeywordNodeReplay
     /// the detector's averaged classifications (<see cref="TrailingSilenceSamples"/>), so that a word at the very end of
     /// a short recording is classified centred in the window and reported like any other.
     /// </param>
-    public static KeywordReplayResult Run(BnnModel model, IReadOnlyList<string> classNames, short[] pcm, int sampleRateHz, Action<KeywordNode>? configure = null, bool listenPastEnd = false)
+    /// <param name="timing">The node's work takes this time on the board clock, and the microphone's DMA ring (which the node is told) holds <see cref="DeviceTiming.AudioBufferSamples"/>; null: the work takes no time (a node that always keeps up).</param>
+    public static KeywordReplayResult Run(BnnModel model, IReadOnlyList<string> classNames, short[] pcm, int sampleRateHz, Action<KeywordNode>? configure = null, bool listenPastEnd = false, DeviceTiming? timing = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(classNames);
@@ -90,6 +96,11 @@ internal static class KeywordNodeReplay
         var pin = new CountingOutput();
         var node = new KeywordNode(model, driver, clock, new StatusLed(pin));
         configure?.Invoke(node);
+        if (timing != null)
+        {
+            node.AudioBufferSamples = timing.AudioBufferSamples;
+            microphone.DmaBufferSamples = timing.AudioBufferSamples;
+        }
 
         long end = pcm.Length + (listenPastEnd ? TrailingSilenceSamples(node) : 0);
         int capacity = (int)(end / node.FrontEnd.HopLength) + 1;
@@ -135,6 +146,7 @@ internal static class KeywordNodeReplay
             }
 
             int inferences = node.Inferences;
+            long frames = node.Frames;
             node.Step();
             if (node.Inferences != inferences)
             {
@@ -142,6 +154,17 @@ internal static class KeywordNodeReplay
                 inferenceSamples[inferences] = node.SamplesRead;
                 inferenceTimes[inferences] = node.StreamMicroseconds;
                 Array.Copy(node.Detector.Posteriors, 0, posteriors, inferences * classCount, classCount);
+            }
+
+            if (timing != null)
+            {
+                long work = (node.Frames - frames) * timing.HopMicroseconds;
+                if (node.Inferences != inferences)
+                {
+                    work += model.StreamingReusedRows > 0 ? timing.StreamingInferenceMicroseconds : timing.FullInferenceMicroseconds;
+                }
+
+                clock.Advance(work);
             }
 
             steadySteps += measuring ? 1 : 0;
@@ -163,21 +186,22 @@ internal static class KeywordNodeReplay
         Array.Resize(ref inferenceSamples, node.Inferences);
         Array.Resize(ref inferenceTimes, node.Inferences);
         Array.Resize(ref posteriors, node.Inferences * classCount);
-        return new KeywordReplayResult(detections, inferenceClasses, inferenceSamples, posteriors, inferenceTimes, node.WindowMicroseconds, node.InferenceHopMicroseconds, node.Inferences, node.Frames, node.SamplesRead / (double)sampleRateHz, (clock.NowMicroseconds - start) / 1e6, steadySteps, allocated, pin.Changes);
+        return new KeywordReplayResult(detections, inferenceClasses, inferenceSamples, posteriors, inferenceTimes, node.WindowMicroseconds, node.InferenceHopMicroseconds, node.Inferences, node.Frames, node.SamplesRead / (double)sampleRateHz, (clock.NowMicroseconds - start) / 1e6, steadySteps, allocated, pin.Changes,
+            node.Overruns, node.LostSamples / (double)sampleRateHz);
     }
 
     /// <summary>
     /// Synthetic streams (<see cref="SpeechStream"/>: keywords among other words and noise at known times) of the given
     /// seeds, length and voices, each played through the node at the settings the model carries.
     /// </summary>
-    public static List<(SpeechStreamResult Stream, KeywordReplayResult Run)> RunStreams(BnnModel model, IReadOnlyList<string> classNames, IEnumerable<int> seeds, double seconds, IReadOnlyList<TtsVoice> voices)
+    public static List<(SpeechStreamResult Stream, KeywordReplayResult Run)> RunStreams(BnnModel model, IReadOnlyList<string> classNames, IEnumerable<int> seeds, double seconds, IReadOnlyList<TtsVoice> voices, DeviceTiming? timing = null)
     {
         ArgumentNullException.ThrowIfNull(seeds);
         List<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs = [];
         foreach (int seed in seeds)
         {
             SpeechStreamResult stream = SpeechStream.Generate(seed, seconds, new SpeechStreamOptions { Voices = voices });
-            runs.Add((stream, Run(model, classNames, stream.Pcm, stream.SampleRate)));
+            runs.Add((stream, Run(model, classNames, stream.Pcm, stream.SampleRate, timing: timing)));
         }
 
         return runs;
@@ -188,7 +212,7 @@ internal static class KeywordNodeReplay
     /// (a microphone on the node delivers the model's rate; the conversion is the corpus builder's band-limited
     /// <see cref="Resampler"/>), then played with <c>listenPastEnd</c> so that its last word is reported.
     /// </summary>
-    public static KeywordReplayResult RunRecording(BnnModel model, IReadOnlyList<string> classNames, PcmRecording recording, Action<KeywordNode>? configure = null)
+    public static KeywordReplayResult RunRecording(BnnModel model, IReadOnlyList<string> classNames, PcmRecording recording, Action<KeywordNode>? configure = null, DeviceTiming? timing = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(recording);
@@ -199,7 +223,7 @@ internal static class KeywordNodeReplay
             pcm = Resampler.Resample(pcm, recording.SampleRateHz, rate);
         }
 
-        return Run(model, classNames, pcm, rate, configure, listenPastEnd: true);
+        return Run(model, classNames, pcm, rate, configure, listenPastEnd: true, timing);
     }
 
     /// <summary>The rate <see cref="RunRecording"/> plays a recording at: the model's sample rate (the recording's own when the model names none).</summary>

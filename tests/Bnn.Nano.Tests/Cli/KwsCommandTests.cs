@@ -4,6 +4,7 @@ using System.IO;
 using System.Text.RegularExpressions;
 using Bnn.Nano.Cli.Commands;
 using Bnn.Nano.Cli.Emulation;
+using Bnn.Nano.Compiler.Cost;
 using Bnn.Nano.Compiler.Emit;
 using Bnn.Nano.Compiler.Speech;
 using Bnn.Nano.Emulator;
@@ -98,6 +99,63 @@ public sealed class KwsCommandTests : IDisposable
         (code, output) = BnncConsole.Run("kws-streams", "--seconds", "0");
         Assert.Equal(1, code);
         Assert.Contains("--seconds 0: a stream lasts more than 0 s", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void at_a_device_speed_the_node_takes_its_il_counts_time_and_loses_what_the_dma_ring_cannot_hold()
+    {
+        byte[] blob = File.ReadAllBytes(KwsCommand.DefaultModelPath());
+        BnnModel model = BlobReader.Load(blob);
+        var names = SpeechCorpus.ClassNamesFor(SpeechCorpus.DefaultKeywords);
+        SpeechStreamResult stream = SpeechStream.Generate(3, 20, new SpeechStreamOptions { Voices = SpeechVoices.Train });
+        StreamingCost cost = StreamingCost.Measure(blob);
+        KeywordReplayResult untimed = KeywordNodeReplay.Run(model, names, stream.Pcm, stream.SampleRate);
+
+        // Far faster than real time: the same classifications and detections; the board clock ran by the audio
+        // plus the last steps' work.
+        KeywordReplayResult fast = KeywordNodeReplay.Run(model, names, stream.Pcm, stream.SampleRate, timing: DeviceTiming.At(cost, 1e12));
+        Assert.Equal(0, fast.Overruns);
+        Assert.Equal(untimed.InferenceClasses, fast.InferenceClasses);
+        Assert.Equal(untimed.Detections, fast.Detections);
+
+        // Just fast enough: a stream's worth of IL per second of audio plus a full run within the 128-ms ring.
+        double enough = Math.Max(cost.IlPerSecond, (cost.CopyIl + cost.FirstInferenceIl) / 0.128) * 1.05;
+        KeywordReplayResult keepsUp = KeywordNodeReplay.Run(model, names, stream.Pcm, stream.SampleRate, timing: DeviceTiming.At(cost, enough));
+        Assert.Equal(0, keepsUp.Overruns);
+        Assert.Equal(untimed.InferenceClasses, keepsUp.InferenceClasses);
+        Assert.True(keepsUp.VirtualSeconds > untimed.VirtualSeconds, $"{keepsUp.VirtualSeconds} s on the clock");
+
+        // The pure interpreter (4 M IL/s): a hop's front end alone takes longer than the hop, so the ring overflows
+        // again and again and the window never fills; every loss is counted and the stream position stays the audio's.
+        DeviceTiming interpreter = DeviceTiming.At(cost, 4e6);
+        Assert.True(interpreter.HopMicroseconds > 20_000, $"{interpreter.HopMicroseconds} µs per 20-ms hop");
+        KeywordReplayResult slow = KeywordNodeReplay.Run(model, names, stream.Pcm, stream.SampleRate, timing: interpreter);
+        Assert.True(slow.Overruns > 10, $"{slow.Overruns} overruns");
+        Assert.InRange(slow.LostSeconds, 0.01, slow.AudioSeconds);
+        Assert.Equal(0, slow.Inferences);
+        Assert.InRange(slow.AudioSeconds, stream.Pcm.Length / (double)stream.SampleRate, (stream.Pcm.Length / (double)stream.SampleRate) + 0.02);
+
+        // The commands print it; bad values are named.
+        (int code, string output) = BnncConsole.Run("kws-streams", "--seeds", "3", "--seconds", "20", "--device-speed", "4");
+        Assert.True(code == 0, output);
+        Assert.Contains($"the node fell behind and lost audio {slow.Overruns:N0} times", output, StringComparison.Ordinal);
+        Assert.Contains("the DMA ring holds 2,048 samples", output, StringComparison.Ordinal);
+        Assert.Contains("F1 0.000", output, StringComparison.Ordinal);
+        string wav = Path.Combine(_folder, "stream.wav");
+        WavFile.Mono(stream.SampleRate, stream.Pcm).Write(wav);
+        (code, output) = BnncConsole.Run("kws", "--wav", wav, "--device-speed", "4", "--dma-buffer-bytes", "16384");
+        Assert.True(code == 0, output);
+        Assert.Contains("0 inferences", output, StringComparison.Ordinal);
+        Assert.Contains("the DMA ring holds 4,096 samples", output, StringComparison.Ordinal);
+        (code, output) = BnncConsole.Run("kws-streams", "--seeds", "3", "--device-speed", "4", "--tune");
+        Assert.Equal(1, code);
+        Assert.Contains("--tune", output, StringComparison.Ordinal);
+        (code, output) = BnncConsole.Run("kws-streams", "--seeds", "3", "--device-speed", "0");
+        Assert.Equal(1, code);
+        Assert.Contains("--device-speed 0 is not a positive number", output, StringComparison.Ordinal);
+        (code, output) = BnncConsole.Run("kws-streams", "--seeds", "3", "--device-speed", "4", "--dma-buffer-bytes", "3000");
+        Assert.Equal(1, code);
+        Assert.Contains("--dma-buffer-bytes 3000 is not a multiple of 1024", output, StringComparison.Ordinal);
     }
 
     [Fact]
