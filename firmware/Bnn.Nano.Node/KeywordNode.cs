@@ -36,9 +36,9 @@ namespace Bnn.Nano.Node
     /// <para>
     /// Falling behind: the microphone keeps capturing while the node computes, into a receive ring of
     /// <see cref="AudioBufferSamples"/> samples (the ESP32's I2S DMA buffers); a node that falls further behind than
-    /// that loses the oldest samples, and the source cannot tell. The node tells from its clock: the first read fixes
-    /// when sample 0 was captured, and after every read the samples captured by now, less those read and those the
-    /// ring holds, were lost just before that read. It then adds them to the stream time (event times stay true), starts
+    /// that loses the oldest samples, and the source cannot tell. The node tells from its clock: it tracks the samples
+    /// captured but not yet read, and what exceeded the ring when a read started was lost just before that read. It
+    /// then adds them to the stream time (event times stay true), starts
     /// the window and the posterior history over (no window splices audio from both sides of the gap), counts them
     /// (<see cref="Overruns"/>, <see cref="LostSamples"/>) and reports <see cref="NodeStatus.Overrun"/>. A node that
     /// is merely late, within the ring, loses nothing and catches up.
@@ -68,8 +68,10 @@ namespace Bnn.Nano.Node
         private readonly int _sampleRate;
         private int _framesSinceInference;
         private bool _started;
-        private bool _captureStartKnown;
-        private long _captureStartMicroseconds;
+        private bool _readBefore;
+        private long _lastReadEndMicroseconds;
+        private long _backlogSamples;
+        private long _captureRemainder;
         private int _audioBufferSamples = DefaultAudioBufferSamples;
 
         /// <summary>
@@ -253,6 +255,7 @@ namespace Bnn.Nano.Node
                     Report(NodeStatus.Started, 0);
                 }
 
+                long readStart = _clock.NowMicroseconds;
                 try
                 {
                     _source.Read(_hop, 0, _hop.Length);
@@ -268,7 +271,7 @@ namespace Bnn.Nano.Node
                     return;
                 }
 
-                long lost = SamplesLostBeforeRead(_hop.Length);
+                long lost = AccountRead(readStart, _clock.NowMicroseconds, _hop.Length);
                 if (lost > 0)
                 {
                     Overruns++;
@@ -305,24 +308,48 @@ namespace Bnn.Nano.Node
         }
 
         /// <summary>
-        /// Samples the source lost just before the read of <paramref name="count"/> samples that just returned (0 when
-        /// none): those captured by now, less the ones read before it and the ones the ring holds (a source that had to
-        /// wait for the samples has lost nothing: then fewer than count + the ring were captured). The first read fixes the capture start (its samples were just captured, as a node that starts with the
-        /// microphone finds them).
+        /// Tracks the samples captured but not yet read (the backlog in the source's ring) from the clock, and returns
+        /// how many the ring lost before the read of <paramref name="count"/> samples that ran from
+        /// <paramref name="readStart"/> to <paramref name="readEnd"/> (0 when none): the backlog left by the last read
+        /// plus what was captured until this one started, beyond <see cref="AudioBufferSamples"/>. A read that found
+        /// fewer samples than it asked for waited for the rest and leaves no backlog, so the estimate starts afresh at
+        /// every read of a node that keeps up: the sample clock's and the system clock's small difference in rate
+        /// adds up only while the node is behind.
+        /// The first read only starts the count (a node that starts with its microphone has no backlog).
         /// </summary>
-        private long SamplesLostBeforeRead(int count)
+        private long AccountRead(long readStart, long readEnd, int count)
         {
-            long now = _clock.NowMicroseconds;
-            if (!_captureStartKnown)
+            if (!_readBefore)
             {
-                _captureStartKnown = true;
-                _captureStartMicroseconds = now - ((SamplesRead + count) * 1000000 / _sampleRate);
+                _readBefore = true;
+                _lastReadEndMicroseconds = readEnd;
                 return 0;
             }
 
-            long captured = (now - _captureStartMicroseconds) * _sampleRate / 1000000;
-            long lost = captured - SamplesRead - _audioBufferSamples;
-            return lost > 0 ? lost : 0;
+            long waiting = _backlogSamples + CapturedIn(readStart - _lastReadEndMicroseconds);
+            long lost = waiting > _audioBufferSamples ? waiting - _audioBufferSamples : 0;
+            if (waiting - lost >= count)
+            {
+                // The samples were there: the read took them and what arrived meanwhile stays.
+                _backlogSamples = waiting - lost - count + CapturedIn(readEnd - readStart);
+            }
+            else
+            {
+                // The read waited for the microphone: it returned at the newest sample.
+                _backlogSamples = 0;
+                _captureRemainder = 0;
+            }
+
+            _lastReadEndMicroseconds = readEnd;
+            return lost;
+        }
+
+        /// <summary>Samples captured in <paramref name="microseconds"/>, the fractions carried to the next call.</summary>
+        private long CapturedIn(long microseconds)
+        {
+            long total = (microseconds * _sampleRate) + _captureRemainder;
+            _captureRemainder = total % 1000000;
+            return total / 1000000;
         }
 
         private void Classify()

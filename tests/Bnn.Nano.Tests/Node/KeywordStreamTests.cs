@@ -275,6 +275,29 @@ public sealed class KeywordStreamTests : IClassFixture<KeywordStreamTests.Stream
         Assert.Contains("at least 1 sample", Assert.Throws<NodeException>(() => node.AudioBufferSamples = 0).Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(15_840)]
+    [InlineData(16_160)]
+    public void a_microphone_clock_a_little_off_the_boards_never_looks_like_lost_audio(int actualRateHz)
+    {
+        // The I2S sample clock and the system clock differ slightly on a real board; here by 1% (far more than an
+        // ESP32's, whose clocks share one crystal), so a minute drifts 0.6 s, more than the 128-ms ring. A node that
+        // keeps up must not mistake the drift for lost audio.
+        var clock = new VirtualClock();
+        var microphone = new EmulatedInmp441(clock, new PcmRecording(actualRateHz, _stream.Audio.Pcm[..(16000 * 60)]), KeywordNodeReplay.GainBits) { DmaBufferSamples = KeywordNode.DefaultAudioBufferSamples };
+        var driver = new Inmp441Microphone(microphone, 16000, KeywordNodeReplay.GainBits, Inmp441Microphone.DefaultBufferSamples);
+        var node = new KeywordNode(_stream.Model, driver, clock, null!);
+        while (node.SamplesRead < 16000 * 60)
+        {
+            node.Step();
+        }
+
+        Assert.Equal(0, microphone.DroppedSampleCount);
+        Assert.Equal(0, node.Overruns);
+        Assert.Equal(microphone.NextSampleIndex, node.SamplesRead);
+        Assert.True(node.Inferences > 500, $"{node.Inferences} inferences");
+    }
+
     [Fact]
     public void models_without_the_keyword_properties_or_at_another_sample_rate_are_refused_with_a_clear_message()
     {
