@@ -159,6 +159,20 @@ public sealed class StreamingCost
     public double RealTimeFactor(double ilOpsPerSecond = ModelReport.IlOpsPerSecond) => IlPerSecond / ilOpsPerSecond;
 
     /// <summary>
+    /// The slowest interpreter (IL instructions per second) on which the node keeps up with the audio without losing
+    /// any: it must run a second of audio's IL in a second (<see cref="IlPerSecond"/>) and a full run (the first
+    /// inference of a window: <c>CopyTo</c> + <see cref="FirstInferenceIl"/>) before the microphone's ring of
+    /// <paramref name="ringSamples"/> overflows, for a node that loses audio starts its window over and never gets
+    /// back to the cheap streaming inferences otherwise (docs/cost-model.md, "What the node hears at a device speed").
+    /// </summary>
+    public double KeepsUpFromIlPerSecond(int ringSamples)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(ringSamples, 1);
+        double ringSeconds = ringSamples / (double)FrontEnd.SampleRateHz;
+        return Math.Max(IlPerSecond, (CopyIl + FirstInferenceIl) / ringSeconds);
+    }
+
+    /// <summary>
     /// The front end of a model: null when it has no property in 16..63 (not an audio model); throws a
     /// <see cref="FrontEndException"/> when the properties are there but incomplete or invalid.
     /// </summary>

@@ -78,6 +78,11 @@ public sealed class InspectAudioCostTests : IDisposable
         Assert.InRange(double.Parse(time.Groups[2].Value, CultureInfo.InvariantCulture), (total / 4_000_000) - 0.0005, (total / 4_000_000) + 0.0005);
         Assert.Matches(@"network IL per full run: exact [\d,]+, static estimate [\d,]+ \(exact / estimate \d+\.\d\d\)", output);
         Assert.Contains("exact IL", output, StringComparison.Ordinal);
+
+        // The speed the node needs: the IL of a second of audio, or a full run within the DMA ring, whichever is more.
+        double fullRunIn8KbRing = (cost.CopyIl + cost.FirstInferenceIl) / (2048 / (double)cost.FrontEnd.SampleRateHz);
+        Assert.Equal(Math.Max(total, fullRunIn8KbRing), cost.KeepsUpFromIlPerSecond(2048), 6);
+        Assert.Contains($"the node keeps up from {cost.KeepsUpFromIlPerSecond(2048) / 1e6:0.#} M IL/s with the ESP32 glue's default 8-KB DMA ring", output, StringComparison.Ordinal);
     }
 
     [Fact]

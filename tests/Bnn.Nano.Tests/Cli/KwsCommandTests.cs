@@ -118,8 +118,11 @@ public sealed class KwsCommandTests : IDisposable
         Assert.Equal(untimed.InferenceClasses, fast.InferenceClasses);
         Assert.Equal(untimed.Detections, fast.Detections);
 
-        // Just fast enough: a stream's worth of IL per second of audio plus a full run within the 128-ms ring.
-        double enough = Math.Max(cost.IlPerSecond, (cost.CopyIl + cost.FirstInferenceIl) / 0.128) * 1.05;
+        // Just fast enough (5% over what bnnc inspect prints): a second of audio's IL in a second, and a full run
+        // within the 128-ms ring. Just too slow (5% under) loses audio.
+        double enough = cost.KeepsUpFromIlPerSecond(2048) * 1.05;
+        KeywordReplayResult tooSlow = KeywordNodeReplay.Run(model, names, stream.Pcm, stream.SampleRate, timing: DeviceTiming.At(cost, enough / 1.05 * 0.95));
+        Assert.True(tooSlow.Overruns > 0, "no audio lost 5% below the speed the node needs");
         KeywordReplayResult keepsUp = KeywordNodeReplay.Run(model, names, stream.Pcm, stream.SampleRate, timing: DeviceTiming.At(cost, enough));
         Assert.Equal(0, keepsUp.Overruns);
         Assert.Equal(untimed.InferenceClasses, keepsUp.InferenceClasses);
