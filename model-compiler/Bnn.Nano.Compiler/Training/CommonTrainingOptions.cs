@@ -71,6 +71,12 @@ public abstract record CommonTrainingOptions
     /// </summary>
     public float WeightDecay { get; init; }
 
+    /// <summary>
+    /// Label smoothing ε of the cross-entropy, 0 ≤ ε &lt; 1 (0 = one-hot targets): the target puts 1 − ε + ε/K on the
+    /// label and ε/K on each of the K classes, so the network is not pushed to ever larger margins on its training set.
+    /// </summary>
+    public float LabelSmoothing { get; init; }
+
     public float AdamBeta1 { get; init; } = 0.9f;
 
     public float AdamBeta2 { get; init; } = 0.999f;
@@ -112,6 +118,11 @@ public abstract record CommonTrainingOptions
         if (!(AdamBeta1 >= 0f && AdamBeta1 < 1f) || !(AdamBeta2 >= 0f && AdamBeta2 < 1f))
         {
             throw new ArgumentException("Adam betas must be in [0, 1)");
+        }
+
+        if (!(LabelSmoothing >= 0f && LabelSmoothing < 1f))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LabelSmoothing), LabelSmoothing, "must be in [0, 1)");
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(Threads, nameof(Threads));

@@ -109,7 +109,7 @@ internal sealed class ConvNetModel : IMiniBatchModel
     private double SoftmaxCrossEntropy(int[] labels, int rows, ref int correct)
     {
         ConvNetStage last = Stages[^1];
-        return Kernels.SoftmaxCrossEntropy(last.Logits, last.DA, last.Out, labels, rows, ref correct);
+        return Kernels.SoftmaxCrossEntropy(last.Logits, last.DA, last.Out, labels, rows, ref correct, options.LabelSmoothing);
     }
 
     private void Update(float learningRate)

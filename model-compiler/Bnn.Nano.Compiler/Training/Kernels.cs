@@ -112,10 +112,16 @@ internal static class Kernels
     /// Softmax cross-entropy of <paramref name="rows"/> rows of <paramref name="classes"/> logits: writes
     /// d(mean loss)/d(logit) to <paramref name="gradients"/>, adds the rows whose arg-max (lowest index on ties) is the
     /// label to <paramref name="correct"/> and returns the summed loss. In double, with <see cref="Exp"/>, so the same
-    /// bits everywhere.
+    /// bits everywhere. With <paramref name="labelSmoothing"/> ε &gt; 0 the target is 1 − ε + ε/K on the label and ε/K
+    /// on every other class (K classes) instead of one-hot.
     /// </summary>
-    public static double SoftmaxCrossEntropy(float[] logits, float[] gradients, int classes, int[] labels, int rows, ref int correct)
+    public static double SoftmaxCrossEntropy(float[] logits, float[] gradients, int classes, int[] labels, int rows, ref int correct, float labelSmoothing = 0f)
     {
+        if (labelSmoothing > 0f)
+        {
+            return SmoothedSoftmaxCrossEntropy(logits, gradients, classes, labels, rows, ref correct, labelSmoothing);
+        }
+
         double loss = 0;
         for (int b = 0; b < rows; b++)
         {
@@ -144,6 +150,44 @@ internal static class Kernels
             }
 
             loss += Math.Log(total) - (logits[offset + labels[b]] - max);
+        }
+
+        return loss;
+    }
+
+    /// <summary><see cref="SoftmaxCrossEntropy"/> against label-smoothed targets (ε = <paramref name="labelSmoothing"/>).</summary>
+    private static double SmoothedSoftmaxCrossEntropy(float[] logits, float[] gradients, int classes, int[] labels, int rows, ref int correct, float labelSmoothing)
+    {
+        double other = labelSmoothing / (double)classes;
+        double onLabel = 1.0 - labelSmoothing + other;
+        double loss = 0;
+        for (int b = 0; b < rows; b++)
+        {
+            int offset = b * classes;
+            int best = 0;
+            for (int c = 1; c < classes; c++)
+            {
+                if (logits[offset + c] > logits[offset + best])
+                {
+                    best = c;
+                }
+            }
+
+            correct += best == labels[b] ? 1 : 0;
+            double max = logits[offset + best];
+            double total = 0;
+            for (int c = 0; c < classes; c++)
+            {
+                total += Exp(logits[offset + c] - max);
+            }
+
+            double logTotal = Math.Log(total);
+            for (int c = 0; c < classes; c++)
+            {
+                double target = c == labels[b] ? onLabel : other;
+                gradients[offset + c] = (float)((Exp(logits[offset + c] - max) / total - target) / rows);
+                loss -= target * (logits[offset + c] - max - logTotal);
+            }
         }
 
         return loss;

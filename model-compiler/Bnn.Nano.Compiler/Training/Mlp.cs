@@ -49,7 +49,7 @@ internal sealed class Mlp : IMiniBatchModel
 
         ForwardTraining(x, rows);
         Layer last = layers[^1];
-        double loss = Kernels.SoftmaxCrossEntropy(last.Y, last.DY, last.Out, labels, rows, ref correct);
+        double loss = Kernels.SoftmaxCrossEntropy(last.Y, last.DY, last.Out, labels, rows, ref correct, options.LabelSmoothing);
         Backward(x, rows);
         Update(learningRate);
         return loss;

@@ -108,9 +108,11 @@ public class ConvNetTrainerTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void whole_float_network_gradients_match_finite_differences(bool head)
+    [InlineData(false, 0f)]
+    [InlineData(true, 0f)]
+    [InlineData(true, 0.1f)]
+    [InlineData(false, 0.3f)]
+    public void whole_float_network_gradients_match_finite_differences(bool head, float labelSmoothing)
     {
         // Conv (raw integer input) → BN → hardtanh → max-pool → conv → BN → hardtanh → dense → BN/head logits →
         // softmax cross-entropy, training mode. γ = 0.3 keeps hardtanh off its clipping edges; the small step keeps max-pool
@@ -123,6 +125,7 @@ public class ConvNetTrainerTests
             DenseSizes = [5],
             FullPrecisionHead = head,
             FloatActivation = FloatActivation.HardTanh,
+            LabelSmoothing = labelSmoothing,
             Threads = 2,
         };
         const int Rows = 4;
@@ -178,6 +181,38 @@ public class ConvNetTrainerTests
         }
 
         Assert.True(compared > 100, $"{compared} parameters compared");
+    }
+
+    [Fact]
+    public void label_smoothing_takes_epsilon_over_k_from_the_label_for_every_class_and_zero_is_the_one_hot_loss()
+    {
+        float[] logits = [2f, 0f, -1f, 0.5f, 0.5f, 0.5f];
+        int[] labels = [0, 2];
+        float[] plain = new float[6], none = new float[6], smooth = new float[6];
+        int correct = 0;
+        double plainLoss = Kernels.SoftmaxCrossEntropy(logits, plain, 3, labels, 2, ref correct);
+        double noneLoss = Kernels.SoftmaxCrossEntropy(logits, none, 3, labels, 2, ref correct, 0f);
+        double smoothLoss = Kernels.SoftmaxCrossEntropy(logits, smooth, 3, labels, 2, ref correct, 0.3f);
+        Assert.Equal(plainLoss, noneLoss);
+        Assert.Equal(plain, none);
+
+        // By hand: p = softmax(row); target 1 − 0.3 + 0.1 on the label, 0.1 elsewhere; loss −Σ t·log p; gradient (p − t) / rows.
+        double expected = 0;
+        for (int b = 0; b < 2; b++)
+        {
+            double[] e = [.. logits.Skip(3 * b).Take(3).Select(v => Math.Exp(v))];
+            for (int c = 0; c < 3; c++)
+            {
+                double p = e[c] / e.Sum(), t = c == labels[b] ? 0.8 : 0.1;
+                expected -= t * Math.Log(p);
+                Assert.Equal((p - t) / 2, smooth[(3 * b) + c], 6);
+            }
+        }
+
+        Assert.Equal(expected, smoothLoss, 6);
+        Assert.Equal(3, correct); // per call, the first row's arg-max is its label; the tied second row's is class 0, not 2
+        ConvNetOptions invalid = Tiny(seed: 1) with { LabelSmoothing = 1f };
+        Assert.Throws<ArgumentOutOfRangeException>(() => ConvNetTrainer.Train(s_fashion.Value.Train, invalid));
     }
 
     [Theory]
