@@ -114,8 +114,8 @@ internal static class KwsCommand
         DefaultValueFactory = _ => Esp32DefaultDmaBufferBytes,
     };
 
-    /// <summary>Board/Esp32I2sReceiver.DefaultDmaBufferBytes (board glue is not compiled on the host).</summary>
-    internal const int Esp32DefaultDmaBufferBytes = 8192;
+    /// <summary>Board/Esp32I2sReceiver.DefaultDmaBufferBytes (board glue is not compiled on the host): the node's default ring in 32-bit slots.</summary>
+    internal const int Esp32DefaultDmaBufferBytes = Bnn.Nano.Node.KeywordNode.DefaultAudioBufferSamples * Inmp441Microphone.BytesPerSample;
 
     /// <summary>The node's timing at --device-speed (null when the option is absent), from the blob's exact IL counts.</summary>
     internal static DeviceTiming? DeviceTimingFor(byte[] blob, double? millionIlPerSecond, int dmaBufferBytes)
