@@ -117,47 +117,6 @@ internal static class Kernels
     /// </summary>
     public static double SoftmaxCrossEntropy(float[] logits, float[] gradients, int classes, int[] labels, int rows, ref int correct, float labelSmoothing = 0f)
     {
-        if (labelSmoothing > 0f)
-        {
-            return SmoothedSoftmaxCrossEntropy(logits, gradients, classes, labels, rows, ref correct, labelSmoothing);
-        }
-
-        double loss = 0;
-        for (int b = 0; b < rows; b++)
-        {
-            int offset = b * classes;
-            int best = 0;
-            for (int c = 1; c < classes; c++)
-            {
-                if (logits[offset + c] > logits[offset + best])
-                {
-                    best = c;
-                }
-            }
-
-            correct += best == labels[b] ? 1 : 0;
-            double max = logits[offset + best];
-            double total = 0;
-            for (int c = 0; c < classes; c++)
-            {
-                total += Exp(logits[offset + c] - max);
-            }
-
-            for (int c = 0; c < classes; c++)
-            {
-                double p = Exp(logits[offset + c] - max) / total;
-                gradients[offset + c] = (float)((p - (c == labels[b] ? 1.0 : 0.0)) / rows);
-            }
-
-            loss += Math.Log(total) - (logits[offset + labels[b]] - max);
-        }
-
-        return loss;
-    }
-
-    /// <summary><see cref="SoftmaxCrossEntropy"/> against label-smoothed targets (ε = <paramref name="labelSmoothing"/>).</summary>
-    private static double SmoothedSoftmaxCrossEntropy(float[] logits, float[] gradients, int classes, int[] labels, int rows, ref int correct, float labelSmoothing)
-    {
         double other = labelSmoothing / (double)classes;
         double onLabel = 1.0 - labelSmoothing + other;
         double loss = 0;
@@ -184,9 +143,14 @@ internal static class Kernels
             double logTotal = Math.Log(total);
             for (int c = 0; c < classes; c++)
             {
+                // ε = 0: targets exactly 1 and 0, so gradients and loss are the one-hot cross-entropy's bits.
                 double target = c == labels[b] ? onLabel : other;
-                gradients[offset + c] = (float)((Exp(logits[offset + c] - max) / total - target) / rows);
-                loss -= target * (logits[offset + c] - max - logTotal);
+                double p = Exp(logits[offset + c] - max) / total;
+                gradients[offset + c] = (float)((p - target) / rows);
+                if (target != 0)
+                {
+                    loss -= target * (logits[offset + c] - max - logTotal);
+                }
             }
         }
 
