@@ -134,6 +134,9 @@ public sealed class StreamingCost
     /// <summary>A full <c>BnnModel.Run</c> on the input of the node's most expensive inference, with its IL per layer.</summary>
     public ModelRunIl MaxRun { get; private init; } = new(0, 0, [], [], new IlCount(0, []));
 
+    /// <summary>IL of an inference that computes every row (the first of a window): CopyTo + <see cref="FirstInferenceIl"/>.</summary>
+    public long FullInferenceIl => CopyIl + FirstInferenceIl;
+
     /// <summary>IL of one inference on the node: CopyTo + the most expensive Run.</summary>
     public long InferenceIl => CopyIl + NetworkIlMax;
 
@@ -160,8 +163,8 @@ public sealed class StreamingCost
 
     /// <summary>
     /// The slowest interpreter (IL instructions per second) on which the node keeps up with the audio without losing
-    /// any: it must run a second of audio's IL in a second (<see cref="IlPerSecond"/>) and a full run (the first
-    /// inference of a window: <c>CopyTo</c> + <see cref="FirstInferenceIl"/>) before the microphone's ring of
+    /// any: it must run a second of audio's IL in a second (<see cref="IlPerSecond"/>) and a full run
+    /// (<see cref="FullInferenceIl"/>) before the microphone's ring of
     /// <paramref name="ringSamples"/> overflows, for a node that loses audio starts its window over and never gets
     /// back to the cheap streaming inferences otherwise (docs/cost-model.md, "What the node hears at a device speed").
     /// </summary>
@@ -169,7 +172,7 @@ public sealed class StreamingCost
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(ringSamples, 1);
         double ringSeconds = ringSamples / (double)FrontEnd.SampleRateHz;
-        return Math.Max(IlPerSecond, (CopyIl + FirstInferenceIl) / ringSeconds);
+        return Math.Max(IlPerSecond, FullInferenceIl / ringSeconds);
     }
 
     /// <summary>

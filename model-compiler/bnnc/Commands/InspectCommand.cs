@@ -3,7 +3,6 @@ using System.CommandLine;
 using System.IO;
 using Bnn.Nano.Compiler.Cost;
 using Bnn.Nano.Compiler.Emit;
-using Bnn.Nano.Devices.Audio;
 using Bnn.Nano.FrontEnd;
 using Bnn.Nano.Runtime.Model;
 using Spectre.Console;
@@ -89,7 +88,7 @@ internal static class InspectCommand
         }
 
         AnsiConsole.MarkupLine(Ui.Culture, $"network IL per full run: exact {cost.MaxRun.IlInstructions:N0}, static estimate {cost.Report.EstimatedIlOps:N0} (exact / estimate {cost.ExactToStaticRatio:0.00})");
-        int ring = KwsCommand.Esp32DefaultDmaBufferBytes / Inmp441Microphone.BytesPerSample;
+        int ring = Bnn.Nano.Node.KeywordNode.DefaultAudioBufferSamples;
         AnsiConsole.MarkupLine(Ui.Culture, $"the node keeps up from [bold]{cost.KeepsUpFromIlPerSecond(ring) / 1e6:0.#} M IL/s[/] with the ESP32 glue's default 8-KB DMA ring ({ring:N0} samples: a full run must fit in it), {cost.KeepsUpFromIlPerSecond(4 * ring) / 1e6:0.#} M with 32 KB (bnnc kws-streams --device-speed plays it)");
 
         Table layers = new Table().Border(TableBorder.Rounded).AddColumns("layer", "kind", "kernel", "exact IL", "est. IL ops", "exact / est.");

@@ -145,7 +145,7 @@ internal static class KwsCommand
         ArgumentNullException.ThrowIfNull(runs);
         double audio = runs.Sum(r => r.AudioSeconds), lost = runs.Sum(r => r.LostSeconds);
         int overruns = runs.Sum(r => r.Overruns);
-        AnsiConsole.MarkupLine(Ui.Culture, $"at {timing.IlPerSecond / 1e6:0.###} M IL/s: a 20-ms hop's front end takes {timing.HopMicroseconds / 1e3:F1} ms, a classification {timing.StreamingInferenceMicroseconds / 1e6:F2} s ({timing.FullInferenceMicroseconds / 1e6:F2} s computing every row); the DMA ring holds {timing.AudioBufferSamples:N0} samples");
+        AnsiConsole.MarkupLine(Ui.Culture, $"at {timing.IlPerSecond / 1e6:0.###} M IL/s: a front-end hop takes {timing.HopMicroseconds / 1e3:F1} ms, a classification {timing.StreamingInferenceMicroseconds / 1e6:F2} s ({timing.FullInferenceMicroseconds / 1e6:F2} s computing every row); the DMA ring holds {timing.AudioBufferSamples:N0} samples");
         AnsiConsole.MarkupLine(Ui.Culture, $"the node fell behind and lost audio {overruns:N0} times: [bold]{lost:F2} s of {audio:F2} s ({(audio > 0 ? lost / audio : 0):P0})[/]");
     }
 

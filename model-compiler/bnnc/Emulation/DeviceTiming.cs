@@ -14,7 +14,7 @@ namespace Bnn.Nano.Cli.Emulation;
 /// </summary>
 /// <param name="IlPerSecond">Interpreter speed (docs/cost-model.md: 4 M on a 240 MHz ESP32, 2.5–6.5 M plausible).</param>
 /// <param name="HopMicroseconds">One hop that computes a frame (<see cref="StreamingCost.HopIlMax"/>).</param>
-/// <param name="FullInferenceMicroseconds">A classification that computes every row (window copy + <see cref="StreamingCost.FirstInferenceIl"/>).</param>
+/// <param name="FullInferenceMicroseconds">A classification that computes every row (<see cref="StreamingCost.FullInferenceIl"/>).</param>
 /// <param name="StreamingInferenceMicroseconds">A classification after a slide (<see cref="StreamingCost.InferenceIl"/>).</param>
 /// <param name="AudioBufferSamples">The microphone's DMA ring, in samples.</param>
 internal sealed record DeviceTiming(double IlPerSecond, long HopMicroseconds, long FullInferenceMicroseconds, long StreamingInferenceMicroseconds, int AudioBufferSamples)
@@ -29,7 +29,7 @@ internal sealed record DeviceTiming(double IlPerSecond, long HopMicroseconds, lo
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(audioBufferSamples, 1);
-        return new DeviceTiming(ilPerSecond, Microseconds(cost.HopIlMax, ilPerSecond), Microseconds(cost.CopyIl + cost.FirstInferenceIl, ilPerSecond), Microseconds(cost.InferenceIl, ilPerSecond), audioBufferSamples);
+        return new DeviceTiming(ilPerSecond, Microseconds(cost.HopIlMax, ilPerSecond), Microseconds(cost.FullInferenceIl, ilPerSecond), Microseconds(cost.InferenceIl, ilPerSecond), audioBufferSamples);
     }
 
     private static long Microseconds(long il, double ilPerSecond) => (long)Math.Ceiling(il * 1e6 / ilPerSecond);
