@@ -377,6 +377,7 @@ public static class KeywordSpotting
         BatchSize = 64,
         LearningRate = 0.005f,
         Schedule = LearningRateSchedule.Cosine,
+        LabelSmoothing = 0.1f,
         Seed = seed,
     };
 

@@ -60,23 +60,19 @@ internal static class KwsTuneCommand
             FrontEndConfig frontEnd = StreamingCost.ReadFrontEnd(before)
                 ?? throw new ArgumentException($"'{modelFile.Name}' carries no audio front-end properties: it is not a keyword model");
             int hop = HopSamples(parse.GetValue(hopMs), frontEnd, before);
-            byte[] hopped = BlobProperties.With(original, new Dictionary<int, int> { [ModelProperty.WindowHop] = hop });
             IReadOnlyList<string> names = KwsCommand.ClassNames(null, before.ClassCount);
-
-            BnnModel hoppedModel = BlobReader.Load(hopped);
-            var tuneRuns = KeywordNodeReplay.RunStreams(hoppedModel, names, tuneSeeds, length, speakers);
-            KeywordDetectorSetting best = KeywordDetectorTuning.Grid(hoppedModel, names, tuneRuns)[0];
-            byte[] tuned = BlobProperties.With(hopped, best.ToProperties());
+            TunedKeywordBlob tuning = KeywordDetectorTuning.Tune(original, names, hop, tuneSeeds, length, speakers);
+            byte[] tuned = tuning.Blob;
 
             // Before and after, each on the streams that chose the settings and on the others.
             var rows = new Table().AddColumn("model").AddColumn("hop").AddColumn("detector").AddColumn($"F1, seeds {parse.GetValue(seeds)}").AddColumn($"F1, seeds {parse.GetValue(checkSeeds)}");
             foreach ((string label, byte[] blob) in new[] { (modelFile.Name, original), (target.Name, tuned) })
             {
                 // The detector does not change the posteriors, only the layers and the hop do: a blob with the tuned hop
-                // (the tuned one, or the input when its hop was kept) has tuneRuns on the tuning streams.
+                // (the tuned one, or the input when its hop was kept) has the tuning's runs on the tuning streams.
                 BnnModel m = BlobReader.Load(blob);
                 bool tunedHop = m.GetProperty(ModelProperty.WindowHop, frontEnd.HopLength) == hop;
-                KeywordDetectorSetting onTune = KeywordDetectorTuning.AtNodeSettings(m, names, tunedHop ? tuneRuns : KeywordNodeReplay.RunStreams(m, names, tuneSeeds, length, speakers));
+                KeywordDetectorSetting onTune = KeywordDetectorTuning.AtNodeSettings(m, names, tunedHop ? tuning.TuneRuns : KeywordNodeReplay.RunStreams(m, names, tuneSeeds, length, speakers));
                 KeywordDetectorSetting onCheck = KeywordDetectorTuning.AtNodeSettings(m, names, KeywordNodeReplay.RunStreams(m, names, checkSeedList, length, speakers));
                 int modelHop = m.GetProperty(ModelProperty.WindowHop, frontEnd.HopLength);
                 rows.AddRow(Markup.Escape(label), string.Create(Ui.Culture, $"{modelHop * 1000 / frontEnd.SampleRateHz} ms"), onTune.Describe(), Score(onTune), Score(onCheck));
@@ -84,7 +80,7 @@ internal static class KwsTuneCommand
 
             AnsiConsole.MarkupLine(Ui.Culture, $"detection F1 of the emulated node on {length:F0}-s streams by the {parse.GetValue(voices)} voices (±0.5 s), at the settings each blob carries:");
             AnsiConsole.Write(rows);
-            string tables = CSharpTablesWriter.Write(BlobDecoder.Decode(tuned, names), tuned, parse.GetValue(namespaceName)!, parse.GetValue(className)!);
+            string tables = tuning.Tables(names, parse.GetValue(namespaceName)!, parse.GetValue(className)!);
             folder.Write(target.Name, tuned);
             folder.Write(tablesName, tables);
             Ui.Written(folder);

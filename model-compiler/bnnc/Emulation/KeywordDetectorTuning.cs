@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Bnn.Nano.Compiler.Emit;
 using Bnn.Nano.Compiler.Speech;
 using Bnn.Nano.Node;
 using Bnn.Nano.Runtime.Model;
@@ -30,6 +31,14 @@ internal sealed record KeywordDetectorSetting(int AverageCount, double Threshold
     };
 }
 
+/// <summary>A keyword blob that carries its inference hop and the detector setting chosen for it, and the runs that chose it.</summary>
+internal sealed record TunedKeywordBlob(byte[] Blob, KeywordDetectorSetting Best, IReadOnlyList<(SpeechStreamResult Stream, KeywordReplayResult Run)> TuneRuns)
+{
+    /// <summary>The blob's generated C# tables (the node's device build compiles these).</summary>
+    public string Tables(IReadOnlyList<string> classNames, string namespaceName, string className) =>
+        CSharpTablesWriter.Write(BlobDecoder.Decode(Blob, classNames), Blob, namespaceName, className);
+}
+
 /// <summary>
 /// Chooses the keyword node's detector settings (<see cref="KeywordDetector"/>: posteriors averaged, threshold,
 /// suppression) on streams with known keyword times: each stream runs through the emulated node once, and its
@@ -46,6 +55,20 @@ internal static class KeywordDetectorTuning
     public static int ToQ15(double threshold) => (int)Math.Round(threshold * KeywordDetector.OneQ15);
 
     public static long ToMicroseconds(double seconds) => (long)Math.Round(seconds * 1e6);
+
+    /// <summary>
+    /// A copy of <paramref name="blob"/> with the inference hop <paramref name="hopSamples"/> and the best setting of
+    /// the <see cref="Grid"/> on the streams of <paramref name="seeds"/> (model properties; the layers unchanged).
+    /// `bnnc kws-tune` and the kws-cnn benchmark both tune with this, so they write the same bytes.
+    /// </summary>
+    public static TunedKeywordBlob Tune(byte[] blob, IReadOnlyList<string> classNames, int hopSamples, IEnumerable<int> seeds, double seconds, IReadOnlyList<TtsVoice> voices)
+    {
+        byte[] hopped = BlobProperties.With(blob, new Dictionary<int, int> { [ModelProperty.WindowHop] = hopSamples });
+        BnnModel model = BlobReader.Load(hopped);
+        var runs = KeywordNodeReplay.RunStreams(model, classNames, seeds, seconds, voices);
+        KeywordDetectorSetting best = Grid(model, classNames, runs)[0];
+        return new TunedKeywordBlob(BlobProperties.With(hopped, best.ToProperties()), best, runs);
+    }
 
     /// <summary>Scores every setting of the grid, best F1 first (ties: fewer false positives, then the grid order).</summary>
     public static IReadOnlyList<KeywordDetectorSetting> Grid(BnnModel model, IReadOnlyList<string> classNames, IReadOnlyList<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs)
