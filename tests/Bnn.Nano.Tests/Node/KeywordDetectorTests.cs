@@ -123,11 +123,20 @@ public class KeywordDetectorTests
     [Fact]
     public void a_model_carries_its_detector_settings_and_bad_ones_are_refused_by_name()
     {
-        byte[] blob = File.ReadAllBytes(Path.Combine(RepoPaths.Firmware, "Bnn.Nano.Node", "Board", "KeywordModel.bnn"));
-        KeywordDetector defaults = KeywordDetector.ForModel(BlobReader.Load(blob), KeywordNode.FirstKeywordClass);
+        // A keyword model without detector settings (only the score scale the detector needs) gets the defaults.
+        byte[] plain = BlobProperties.With(BlobWriter.Write(ModelCompiler.Compile(RandomNetworks.Create(1, 12, true, [8], 12))),
+            new Dictionary<int, int> { [ModelProperty.ScoreScaleBits] = BitConverter.SingleToInt32Bits(0.25f) });
+        KeywordDetector defaults = KeywordDetector.ForModel(BlobReader.Load(plain), KeywordNode.FirstKeywordClass);
         Assert.Equal(4, defaults.AverageCount);
         Assert.Equal(32768 * 7 / 10, defaults.ThresholdQ15);
         Assert.Equal(700_000, defaults.SuppressionMicroseconds);
+
+        // The shipped model carries the settings `bnnc kws-tune` chose for it.
+        byte[] blob = File.ReadAllBytes(Path.Combine(RepoPaths.Firmware, "Bnn.Nano.Node", "Board", "KeywordModel.bnn"));
+        SortedDictionary<int, int> shipped = BlobProperties.Read(blob);
+        KeywordDetector own = KeywordDetector.ForModel(BlobReader.Load(blob), KeywordNode.FirstKeywordClass);
+        Assert.Equal((shipped[ModelProperty.DetectorAverageCount], shipped[ModelProperty.DetectorThresholdQ15], shipped[ModelProperty.DetectorSuppressionMs] * 1000L),
+            (own.AverageCount, own.ThresholdQ15, own.SuppressionMicroseconds));
 
         BnnModel Carrying(int average, int thresholdQ15, int suppressionMs) => BlobReader.Load(BlobProperties.With(blob, new Dictionary<int, int>
         {
