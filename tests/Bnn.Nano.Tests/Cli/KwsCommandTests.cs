@@ -8,7 +8,6 @@ using Bnn.Nano.Compiler.Cost;
 using Bnn.Nano.Compiler.Emit;
 using Bnn.Nano.Compiler.Speech;
 using Bnn.Nano.Emulator;
-using Bnn.Nano.Node;
 using Bnn.Nano.Runtime.Model;
 using Xunit;
 
@@ -233,10 +232,6 @@ public sealed class KwsCommandTests : IDisposable
     }
 
     /// <summary>The detector settings the shipped blob makes the node use, as the commands print them (a regex).</summary>
-    private static string ShippedDetectorSettings()
-    {
-        KeywordDetector detector = KeywordDetector.ForModel(BlobReader.Load(File.ReadAllBytes(KwsCommand.DefaultModelPath())), KeywordNode.FirstKeywordClass);
-        return Regex.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"average {detector.AverageCount}, threshold {detector.ThresholdQ15 / (double)KeywordDetector.OneQ15:F2}, suppression {detector.SuppressionMicroseconds / 1e6:F1} s"));
-    }
+    private static string ShippedDetectorSettings() =>
+        Regex.Escape(KeywordDetectorTuning.OfNode(BlobReader.Load(File.ReadAllBytes(KwsCommand.DefaultModelPath())), []).Describe());
 }
