@@ -94,8 +94,8 @@ internal static class KeywordDetectorTuning
     /// </summary>
     public static KeywordDetectorSetting AtNodeSettings(BnnModel model, IReadOnlyList<string> classNames, IReadOnlyList<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs)
     {
-        KeywordDetector node = KeywordDetector.ForModel(model, KeywordNode.FirstKeywordClass);
-        return Evaluate(model, classNames, runs, node.AverageCount, node.ThresholdQ15 / (double)KeywordDetector.OneQ15, node.SuppressionMicroseconds / 1e6);
+        (int average, double threshold, double suppression) = NodeSettings(model);
+        return Evaluate(model, classNames, runs, average, threshold, suppression);
     }
 
     /// <summary>
@@ -106,9 +106,16 @@ internal static class KeywordDetectorTuning
     public static KeywordDetectorSetting OfNode(BnnModel model, IReadOnlyList<(SpeechStreamResult Stream, KeywordReplayResult Run)> runs)
     {
         ArgumentNullException.ThrowIfNull(runs);
-        KeywordDetector node = KeywordDetector.ForModel(model, KeywordNode.FirstKeywordClass);
+        (int average, double threshold, double suppression) = NodeSettings(model);
         DetectionScore total = DetectionScore.Total(runs.Select(r => DetectionScore.Score(r.Stream.Words, r.Run.Detections, r.Stream.SampleRate)));
-        return new KeywordDetectorSetting(node.AverageCount, node.ThresholdQ15 / (double)KeywordDetector.OneQ15, node.SuppressionMicroseconds / 1e6, total);
+        return new KeywordDetectorSetting(average, threshold, suppression, total);
+    }
+
+    /// <summary>The detector settings the node uses for <paramref name="model"/> (its own, or the firmware defaults), in tuning units.</summary>
+    private static (int AverageCount, double Threshold, double SuppressionSeconds) NodeSettings(BnnModel model)
+    {
+        KeywordDetector node = KeywordDetector.ForModel(model, KeywordNode.FirstKeywordClass);
+        return (node.AverageCount, node.ThresholdQ15 / (double)KeywordDetector.OneQ15, node.SuppressionMicroseconds / 1e6);
     }
 
     /// <summary>The detection score of one setting over all <paramref name="runs"/>.</summary>
