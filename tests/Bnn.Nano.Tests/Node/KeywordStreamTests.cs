@@ -123,9 +123,7 @@ public sealed class KeywordStreamTests : IClassFixture<KeywordStreamTests.Stream
     {
         // bnnc kws-streams --tune scores detector settings this way, so at the node's settings (those the model
         // carries) it must agree exactly.
-        KeywordDetector detector = KeywordDetector.ForModel(_stream.Model, KeywordNode.FirstKeywordClass);
-        KeywordDetectorSetting replayed = KeywordDetectorTuning.Evaluate(_stream.Model, _stream.ClassNames, [(_stream.Audio, _stream.Result)],
-            detector.AverageCount, detector.ThresholdQ15 / (double)KeywordDetector.OneQ15, detector.SuppressionMicroseconds / 1e6);
+        KeywordDetectorSetting replayed = KeywordDetectorTuning.AtNodeSettings(_stream.Model, _stream.ClassNames, [(_stream.Audio, _stream.Result)]);
         DetectionScore live = DetectionScore.Score(_stream.Audio.Words, _stream.Result.Detections, _stream.Audio.SampleRate);
         Assert.Equal(live, replayed.Score);
         Assert.Equal(_stream.Result.Inferences * _stream.Model.ClassCount, _stream.Result.InferencePosteriors.Length);
