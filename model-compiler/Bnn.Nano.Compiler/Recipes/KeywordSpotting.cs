@@ -374,10 +374,20 @@ public static class KeywordSpotting
     /// KeywordStreamTests (TP 22, FP 3, FN 3; 0.906 at the shipped model's setting 5, 0.5, 0.7 s, fifth of the grid on
     /// seeds 21-40 with 0.937), below the 0.90 there, and one event 0.34 s before its word's centre; not
     /// shipped, for that test alone (the shipped blob must pass it with the setting chosen on other streams). Four times
-    /// the corpus (6,000 per class, 72,000 clips, same test clips) with 4 epochs, again as many optimiser steps (the
-    /// recipe alone, no benchmark, no streams): 81.92% (espeak-ng 86.4%, festival 72.2%, flite 86.1%; festival slt
-    /// 57.1%, ked 76.6%, kal 83.9%; flite kal16 88.7%, slt 83.6%), about one point per doubling of the clips, with slt's
-    /// go→down (21 of its clips at every size) untouched. The most frequent confusions
+    /// the corpus (6,000 per class, 72,000 clips, same test clips) with 4 epochs, again as many optimiser steps: 81.92%
+    /// (float 83.00%; espeak-ng 86.4%, festival 72.2%, flite 86.1%; festival slt 57.1%, ked 76.6%, kal 83.9%; flite
+    /// kal16 88.7%, slt 83.6%; 1,954 s of binary training), about one point per doubling of the clips, with slt's
+    /// go→down (21 of its clips at every size) untouched. Both larger models were then judged by a rule written down
+    /// before measuring it: the detector is the grid's best on 40 streams (seeds 21-60, about 1,000 keywords; `bnnc
+    /// kws-tune --seeds 21-60 --check-seeds 61-80`), and a model replaces the shipped one only if at its setting it
+    /// detects at least as well on seeds 61-80 and on the held-out-voice streams 21-26 and passes KeywordStreamTests.
+    /// The shipped model keeps its setting under that rule (5, 0.5, 0.7 s; its blob byte-identical): 0.936 on 21-60,
+    /// 0.947 on 61-80. 3,000 per class: 4, 0.6, 0.7 s again, 0.942, 0.947, 0.802, test stream 0.880: fails. 6,000 per
+    /// class (the kws-cnn benchmark with `TrainPerClass` 6000, `Epochs` 4 and those seeds): 4, 0.6, 0.7 s, 0.947, 0.954,
+    /// held-out voices 0.822, the test stream 0.960 (TP 24, FP 1, FN 1), but one event 0.342 s before its word's centre
+    /// where KeywordStreamTests allows 0.3 (mean −0.141 s): fails on that test alone, so not shipped either; whether
+    /// the timing bound should hold a better model back is a decision to take on its own merits, not after seeing it
+    /// fail. The most frequent confusions
     /// on the held-out voices are vowels: go→down, no→go, up→off, off→on (13–21 clips of 100
     /// each), diphthongs and short vowels said unlike any training voice.
     /// </para>
