@@ -50,13 +50,57 @@ public sealed record DetectionScore(int TruePositives, int FalsePositives, int F
     /// </summary>
     public static DetectionErrors Errors(IReadOnlyList<SpeechStreamEvent> words, IReadOnlyList<KeywordDetection> detections, int sampleRate, double toleranceSeconds = 0.5)
     {
+        (List<SpeechStreamEvent> keywords, List<(KeywordDetection Detection, int Keyword)> matches) = Match(words, detections, sampleRate, toleranceSeconds);
+        bool[] matched = new bool[keywords.Count];
+        List<KeywordDetection> falseAlarms = [];
+        foreach ((KeywordDetection detection, int keyword) in matches)
+        {
+            if (keyword >= 0)
+            {
+                matched[keyword] = true;
+            }
+            else
+            {
+                falseAlarms.Add(detection);
+            }
+        }
+
+        return new DetectionErrors(falseAlarms, [.. keywords.Where((_, k) => !matched[k])]);
+    }
+
+    /// <summary>
+    /// For each detection that <see cref="Score"/> counts as a true positive, in time order: its time minus the centre
+    /// of the keyword it matched, in seconds (how well the node's event time says when the word was spoken).
+    /// </summary>
+    public static IReadOnlyList<double> TimingOffsets(IReadOnlyList<SpeechStreamEvent> words, IReadOnlyList<KeywordDetection> detections, int sampleRate, double toleranceSeconds = 0.5)
+    {
+        (List<SpeechStreamEvent> keywords, List<(KeywordDetection Detection, int Keyword)> matches) = Match(words, detections, sampleRate, toleranceSeconds);
+        return [.. matches.Where(m => m.Keyword >= 0)
+            .Select(m => m.Detection.Seconds - ((keywords[m.Keyword].StartSample + keywords[m.Keyword].EndSample) / 2.0 / sampleRate))];
+    }
+
+    /// <summary>True when <paramref name="seconds"/> lies from tolerance before the word's start to tolerance after its end.</summary>
+    public static bool Near(SpeechStreamEvent word, double seconds, int sampleRate, double toleranceSeconds = 0.5)
+    {
+        ArgumentNullException.ThrowIfNull(word);
+        return seconds >= (word.StartSample / (double)sampleRate) - toleranceSeconds
+            && seconds <= (word.EndSample / (double)sampleRate) + toleranceSeconds;
+    }
+
+    /// <summary>
+    /// The keywords of <paramref name="words"/> and each detection in time order with the index of the keyword it
+    /// matches (−1: a false alarm): the earliest detection naming a keyword near it claims that keyword.
+    /// </summary>
+    private static (List<SpeechStreamEvent> Keywords, List<(KeywordDetection Detection, int Keyword)> Matches) Match(
+        IReadOnlyList<SpeechStreamEvent> words, IReadOnlyList<KeywordDetection> detections, int sampleRate, double toleranceSeconds)
+    {
         ArgumentNullException.ThrowIfNull(words);
         ArgumentNullException.ThrowIfNull(detections);
         ArgumentOutOfRangeException.ThrowIfLessThan(sampleRate, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(toleranceSeconds);
         List<SpeechStreamEvent> keywords = [.. words.Where(w => w.IsKeyword)];
         bool[] matched = new bool[keywords.Count];
-        List<KeywordDetection> falseAlarms = [];
+        List<(KeywordDetection Detection, int Keyword)> matches = [];
         foreach (KeywordDetection detection in detections.OrderBy(d => d.Seconds))
         {
             int hit = -1;
@@ -73,21 +117,11 @@ public sealed record DetectionScore(int TruePositives, int FalsePositives, int F
             {
                 matched[hit] = true;
             }
-            else
-            {
-                falseAlarms.Add(detection);
-            }
+
+            matches.Add((detection, hit));
         }
 
-        return new DetectionErrors(falseAlarms, [.. keywords.Where((_, k) => !matched[k])]);
-    }
-
-    /// <summary>True when <paramref name="seconds"/> lies from tolerance before the word's start to tolerance after its end.</summary>
-    public static bool Near(SpeechStreamEvent word, double seconds, int sampleRate, double toleranceSeconds = 0.5)
-    {
-        ArgumentNullException.ThrowIfNull(word);
-        return seconds >= (word.StartSample / (double)sampleRate) - toleranceSeconds
-            && seconds <= (word.EndSample / (double)sampleRate) + toleranceSeconds;
+        return (keywords, matches);
     }
 }
 

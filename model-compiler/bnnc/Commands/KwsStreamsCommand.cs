@@ -72,6 +72,11 @@ internal static class KwsStreamsCommand
             }
 
             AnsiConsole.MarkupLine(Ui.Culture, $"node settings ({current.Describe()}): F1 [bold]{current.F1:F3}[/] (TP {current.Score.TruePositives}, FP {current.Score.FalsePositives}, FN {current.Score.FalseNegatives})");
+            double[] offsets = [.. runs.SelectMany(r => DetectionScore.TimingOffsets(r.Stream.Words, r.Run.Detections, r.Stream.SampleRate))];
+            if (offsets.Length > 0)
+            {
+                AnsiConsole.MarkupLine(Ui.Culture, $"event time − keyword centre over {offsets.Length} true detections: mean {offsets.Average():+0.000;−0.000} s, {offsets.Min():+0.000;−0.000}..{offsets.Max():+0.000;−0.000} s, {offsets.Count(o => Math.Abs(o) > 0.3)} beyond ±0.3 s");
+            }
             if (parse.GetValue(tune))
             {
                 var grid = new Table().AddColumn("average").AddColumn("threshold").AddColumn("suppression s").AddColumn("TP").AddColumn("FP").AddColumn("FN").AddColumn("F1");

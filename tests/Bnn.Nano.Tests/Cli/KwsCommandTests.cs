@@ -74,6 +74,7 @@ public sealed class KwsCommandTests : IDisposable
         Assert.True(code == 0, output);
         Assert.Matches(@"│\s*3\s*│\s*\d+\s*│\s*\d+\s*│\s*\d+\s*│\s*\d+\s*│\s*[01]\.\d{3}\s*│", output);
         Assert.Matches($@"node settings \({ShippedDetectorSettings()}\): F1 [01]\.\d{{3}}", output);
+        Assert.Matches(@"event time − keyword centre over \d+ true detections: mean [+−]\d\.\d{3} s, [+−]\d\.\d{3}\.\.[+−]\d\.\d{3} s, \d+ beyond ±0\.3 s", output);
         Assert.Contains("best detector settings", output, StringComparison.Ordinal);
         Assert.Equal(10, Regex.Matches(output, @"│\s*[1-6]\s*│\s*0\.\d\s*│\s*[01]\.\d\s*│").Count);
 

@@ -100,15 +100,7 @@ public sealed class KeywordStreamTests : IClassFixture<KeywordStreamTests.Stream
     {
         // The event time estimates the word's own time (KeywordDetector.HeardMicroseconds), not the decision 0.7 s later.
         SpeechStreamResult audio = _stream.Audio;
-        List<double> offsets = [];
-        foreach (KeywordDetection d in _stream.Result.Detections)
-        {
-            SpeechStreamEvent? word = audio.Keywords.FirstOrDefault(w => w.Label == d.Label && DetectionScore.Near(w, d.Seconds, audio.SampleRate));
-            if (word != null)
-            {
-                offsets.Add(d.Seconds - ((word.StartSample + word.EndSample) / 2.0 / audio.SampleRate));
-            }
-        }
+        IReadOnlyList<double> offsets = DetectionScore.TimingOffsets(audio.Words, _stream.Result.Detections, audio.SampleRate);
 
         _output.WriteLine($"event time − word centre over {offsets.Count} detections: mean {offsets.Average():F3} s, range {offsets.Min():F3}..{offsets.Max():F3} s");
         Assert.True(offsets.Count >= 15, $"{offsets.Count} detections matched a keyword");

@@ -49,4 +49,22 @@ public sealed class DetectionScoreTests
         DetectionScore late = DetectionScore.Score(s_words, [new("yes", 2.1, 0.9)], Rate);
         Assert.Equal((0, 1, 2), (late.TruePositives, late.FalsePositives, late.FalseNegatives));
     }
+
+    [Fact]
+    public void timing_offsets_are_measured_from_the_matched_keywords_centre_for_true_positives_only()
+    {
+        KeywordDetection[] detections =
+        [
+            new("no", 3.5, 0.8), // "no" is centred at 3.2 s: +0.3
+            new("yes", 0.95, 0.9), // "yes" is centred at 1.25 s: −0.3
+            new("yes", 1.3, 0.9), // a repeat: a false alarm, no offset
+            new("off", 5.2, 0.8), // over the non-keyword: no offset
+        ];
+
+        IReadOnlyList<double> offsets = DetectionScore.TimingOffsets(s_words, detections, Rate);
+
+        Assert.Equal(2, offsets.Count);
+        Assert.Equal(-0.3, offsets[0], precision: 12); // in time order
+        Assert.Equal(0.3, offsets[1], precision: 12);
+    }
 }
