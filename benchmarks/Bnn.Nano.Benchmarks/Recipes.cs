@@ -110,17 +110,17 @@ public static class Recipes
         double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         double floatAccuracy = ConvNetTrainer.TrainFloatBaseline(train, test, options, Log());
 
-        // The node's detector chosen on streams of the training voices (`bnnc kws-tune`, its default seeds 21-40), then
+        // The node's detector chosen on streams of the training voices (`bnnc kws-tune`'s default seeds), then
         // streaming detection by the emulated node (`bnnc kws-streams`): 75-s streams, F1 within ±0.5 s.
         TunedKeywordBlob tuned = KeywordDetectorTuning.Tune(
-            ModelArtifacts.Build(network, KeywordSpotting.Namespace, KeywordSpotting.ClassName).Blob, corpus.ClassNames, KeywordSpotting.NodeHopSamples, Enumerable.Range(21, 20), 75, SpeechVoices.Train);
+            ModelArtifacts.Build(network, KeywordSpotting.Namespace, KeywordSpotting.ClassName).Blob, corpus.ClassNames, KeywordSpotting.NodeHopSamples, KeywordDetectorTuning.TuneSeeds, 75, SpeechVoices.Train);
         WriteDeviceTables(KeywordSpotting.ClassName, tuned.Tables(corpus.ClassNames, KeywordSpotting.Namespace, KeywordSpotting.ClassName), tuned.Blob);
         BnnModel blob = BlobReader.Load(tuned.Blob);
-        KeywordDetectorSetting StreamScore(int firstSeed, int count, IReadOnlyList<TtsVoice> voices) =>
-            KeywordDetectorTuning.AtNodeSettings(blob, corpus.ClassNames, KeywordNodeReplay.RunStreams(blob, corpus.ClassNames, Enumerable.Range(firstSeed, count), 75, voices));
+        KeywordDetectorSetting StreamScore(IEnumerable<int> seeds, IReadOnlyList<TtsVoice> voices) =>
+            KeywordDetectorTuning.AtNodeSettings(blob, corpus.ClassNames, KeywordNodeReplay.RunStreams(blob, corpus.ClassNames, seeds, 75, voices));
         KeywordDetectorSetting trainingVoices = tuned.Best;
-        KeywordDetectorSetting otherStreams = StreamScore(41, 20, SpeechVoices.Train);
-        KeywordDetectorSetting heldOutVoices = StreamScore(21, 6, SpeechVoices.Test);
+        KeywordDetectorSetting otherStreams = StreamScore(KeywordDetectorTuning.CheckSeeds, SpeechVoices.Train);
+        KeywordDetectorSetting heldOutVoices = StreamScore(Enumerable.Range(21, 6), SpeechVoices.Test);
 
         int[] predicted = ConvNetTrainer.Predict(network, test);
         string Accuracies(Func<SpeechClip, string> key) => string.Join(", ", corpus.Test.Select((clip, i) => (Key: key(clip), Correct: predicted[i] == clip.ClassIndex))
@@ -136,8 +136,8 @@ public static class Recipes
             $"49×40 int8 log-mel features from the node's fixed-point front end; training set = each clip + {augmentation.Copies} feature-domain variants ({train.Count} samples: " +
             $"time scale {augmentation.MinStretch:0.##}–{augmentation.MaxStretch:0.##}, shift ±{augmentation.MaxShiftFrames:0} frames, vocal-tract warp ±{augmentation.MaxWarp * 100:0}%, gain ±{augmentation.MaxGain / 2:0} dB, tilt, frame and band masks; " +
             $"plus {train.Count - (clips.Count * (1 + augmentation.Copies))} partial-word samples labelled unknown), {options.Epochs} epochs; " +
-            $"streaming detection F1 of the emulated node (±0.5 s; detector chosen on seeds 21-40 by `bnnc kws-tune`: {trainingVoices.Describe()}; `bnnc kws-streams`): " +
-            $"training voices, new renditions, seeds 21-40 {trainingVoices.F1:F3} (tuned on), seeds 41-60 {otherStreams.F1:F3}, held-out voices seeds 21-26 {heldOutVoices.F1:F3} (target ≥ 0.90); " +
+            $"streaming detection F1 of the emulated node (±0.5 s; detector chosen on seeds {KeywordDetectorTuning.Describe(KeywordDetectorTuning.TuneSeeds)} by `bnnc kws-tune`: {trainingVoices.Describe()}; `bnnc kws-streams`): " +
+            $"training voices, new renditions, seeds {KeywordDetectorTuning.Describe(KeywordDetectorTuning.TuneSeeds)} {trainingVoices.F1:F3} (tuned on), seeds {KeywordDetectorTuning.Describe(KeywordDetectorTuning.CheckSeeds)} {otherStreams.F1:F3}, held-out voices seeds 21-26 {heldOutVoices.F1:F3} (target ≥ 0.90); " +
             $"per engine: {Accuracies(c => c.Engine)}; per test voice: {Accuracies(c => c.Engine == "espeak-ng" ? "espeak-ng " + c.Speaker.Split('/', '+')[1] : c.Speaker)}; " +
             $"targets ≥ 90% at ≤ 64 KB flash, ≤ 32 KB arena{(accuracy >= 0.9 ? string.Empty : $" (accuracy target not met: the English festival voices and the held-out flite voices, whose kind of voice is heard in training only through accented speakers, say {unlike * 100.0 / spoken:F0}% of the spoken test clips)")}");
         return Measure("kws-cnn", test, network, architecture, floatAccuracy, seconds, notes);

@@ -26,8 +26,8 @@ internal static class KwsTuneCommand
         Option<FileInfo?> model = new("--model", "-m") { Description = "keyword model blob (default: the repository's firmware/Bnn.Nano.Node/Board/KeywordModel.bnn)" };
         Option<FileInfo> output = new("--out", "-o") { Description = "the tuned blob to write (never the input)", Required = true };
         Option<int> hopMs = new("--hop-ms") { Description = "milliseconds between classifications, a multiple of the front end's hop (default: keep the model's)", DefaultValueFactory = _ => 0 };
-        Option<string> seeds = new("--seeds") { Description = "streams that choose the detector settings", DefaultValueFactory = _ => "21-40" };
-        Option<string> checkSeeds = new("--check-seeds") { Description = "other streams that check the chosen settings", DefaultValueFactory = _ => "41-60" };
+        Option<string> seeds = new("--seeds") { Description = "streams that choose the detector settings", DefaultValueFactory = _ => KeywordDetectorTuning.Describe(KeywordDetectorTuning.TuneSeeds) };
+        Option<string> checkSeeds = new("--check-seeds") { Description = "other streams that check the chosen settings", DefaultValueFactory = _ => KeywordDetectorTuning.Describe(KeywordDetectorTuning.CheckSeeds) };
         Option<double> seconds = new("--seconds") { Description = "length of each stream in seconds", DefaultValueFactory = _ => 75 };
         Option<string> voices = new("--voices") { Description = "who speaks: train (the corpus's training voices, new renditions) or test (the held-out voices)", DefaultValueFactory = _ => "train" };
         Option<string> className = new("--class") { Description = "class name of the generated C# tables, written beside the blob as <class>.g.cs", DefaultValueFactory = _ => KeywordSpotting.ClassName };

@@ -52,6 +52,18 @@ internal static class KeywordDetectorTuning
 
     public static readonly double[] SuppressionSeconds = [0.3, 0.5, 0.7, 1.0];
 
+    /// <summary>
+    /// The streams (seeds of 75-s streams by the training voices) that choose a model's detector settings: 40 streams,
+    /// about 1,000 keywords. With 20 the best settings differed by a few keywords, less than one stream's noise.
+    /// </summary>
+    public static readonly IReadOnlyList<int> TuneSeeds = [.. Enumerable.Range(21, 40)];
+
+    /// <summary>Other streams that check the chosen settings (never tuned on).</summary>
+    public static readonly IReadOnlyList<int> CheckSeeds = [.. Enumerable.Range(61, 20)];
+
+    /// <summary>"21-60" for a run of consecutive seeds, as `bnnc kws-streams --seeds` reads them.</summary>
+    public static string Describe(IReadOnlyList<int> seeds) => seeds.Count == 1 ? $"{seeds[0]}" : $"{seeds[0]}-{seeds[^1]}";
+
     public static int ToQ15(double threshold) => (int)Math.Round(threshold * KeywordDetector.OneQ15);
 
     public static long ToMicroseconds(double seconds) => (long)Math.Round(seconds * 1e6);
