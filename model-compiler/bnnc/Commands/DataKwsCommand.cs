@@ -33,7 +33,7 @@ internal static class DataKwsCommand
     {
         Option<DirectoryInfo?> output = new("--out", "-o") { Description = "output folder (default: <repository>/artifacts/kws)" };
         Option<int> seed = new("--seed") { Description = "seed of every random choice (same seed, same bytes)", DefaultValueFactory = _ => 1 };
-        Option<int?> perClass = new("--per-class") { Description = "training clips per class (default 1500; --quick: 30)" };
+        Option<int?> perClass = new("--per-class") { Description = $"training clips per class (default {new SpeechCorpusOptions().TrainPerClass}; --quick: 30)" };
         Option<int?> testPerClass = new("--test-per-class") { Description = "test clips per class (default: a third of --per-class, at least 1; 100 by default)" };
         Option<bool> quick = new("--quick") { Description = "a small corpus for a first look: 30 training and 10 test clips per class" };
         Option<DirectoryInfo?> cache = new("--cache") { Description = "utterance cache (default: <repository>/artifacts/kws-cache)" };

@@ -42,7 +42,7 @@ public sealed class KeywordRealSpeechTests(ITestOutputHelper output)
     ];
 
     [Fact]
-    public void the_node_hears_at_least_three_of_seven_keywords_in_real_recordings_with_at_most_four_false_alarms()
+    public void the_node_hears_at_least_four_of_seven_keywords_in_real_recordings_without_false_alarms()
     {
         BnnModel model = BlobReader.Load(File.ReadAllBytes(KwsCommand.DefaultModelPath()));
         IReadOnlyList<string> names = SpeechCorpus.ClassNamesFor(SpeechCorpus.DefaultKeywords);
@@ -65,13 +65,13 @@ public sealed class KeywordRealSpeechTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"{heard} of {keywords} keywords heard in {seconds:F1} s of real speech; false detections: {(wrong.Count == 0 ? "none" : string.Join(", ", wrong))}");
-        // Measured with the current model (trained on one festival process per Czech word): 3 of 7 (left three times;
-        // no "right", no "go" of "go forward"), four false detections: "stop" in cards/002, 003 and 005, "left" in the
-        // read sentence 0920. The two models before it heard 5 of 7 with one false detection and 4 of 7 with none: these
-        // detections are near the threshold, and one retrain moves them. The bounds are the current model's counts, so
-        // that a change which makes it worse on real voices fails here.
-        Assert.True(heard >= 3, $"{heard} of {keywords} keywords heard");
-        Assert.True(wrong.Count <= 4, "false detections: " + string.Join(", ", wrong));
+        // Measured with the current model (6,000 training clips per class): 4 of 7 (left three times, right in
+        // Rear_Right; not the other two "right"s, no "go" of "go forward"), no false detection. The three models before
+        // it heard 3 of 7 with four false detections ("stop" in three card names, "left" in a read sentence), 5 of 7
+        // with one and 4 of 7 with none: these detections are near the threshold, and one retrain moves them. The
+        // bounds are the current model's counts, so that a change which makes it worse on real voices fails here.
+        Assert.True(heard >= 4, $"{heard} of {keywords} keywords heard");
+        Assert.True(wrong.Count == 0, "false detections: " + string.Join(", ", wrong));
     }
 
     /// <summary>A WAV file, or pocketsphinx's headerless 16-kHz 16-bit little-endian mono .raw.</summary>
