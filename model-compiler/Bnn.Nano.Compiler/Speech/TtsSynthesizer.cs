@@ -21,10 +21,8 @@ public readonly record struct TtsSynthesisStats(int Synthesized, int Cached)
 }
 
 /// <summary>
-/// Renders <see cref="UtteranceRequest"/>s with the Debian engines (espeak-ng and flite one process per word; festival
-/// one process per batch of up to <see cref="FestivalBatch"/> words of one voice, because loading a festival voice costs
-/// about 0.3 s, except for the voices that keep state between words, see <see cref="WordsPerProcess"/>), converts each to
-/// 16 kHz mono 16-bit with <see cref="Resampler"/>, and keeps it in a disk cache:
+/// Renders <see cref="UtteranceRequest"/>s with the Debian engines, one process per word (festival with address-space
+/// randomisation off, see <see cref="FestivalLauncher"/>), converts each to 16 kHz mono 16-bit with <see cref="Resampler"/>, and keeps it in a disk cache:
 /// <c>CACHE/utterances/ab/&lt;sha256&gt;.wav</c>, where the hash covers engine, engine version, voice, word, rate, pitch,
 /// output rate and resampler version. Cache files are written under a temporary name and renamed, so concurrent or
 /// interrupted runs never leave a broken entry. An utterance's audio depends on its request alone, never on which other
@@ -35,12 +33,21 @@ public sealed class TtsSynthesizer
     /// <summary>Output sample rate of every cached utterance.</summary>
     public const int SampleRate = 16000;
 
-    /// <summary>Words per festival process.</summary>
-    public const int FestivalBatch = 30;
+    /// <summary>
+    /// How festival is started: under <c>setarch -R</c> (util-linux), with address-space randomisation off. festival's
+    /// diphone synthesis reads 4 bytes past the end of a track for every utterance (valgrind: "Invalid read of size 4"
+    /// after an <c>EST_Track::resize</c> block), and now and then what lies there is a heap pointer, whose value
+    /// changes with the randomised addresses: in two builds of the 6,000-per-class corpus from empty caches 6 of about
+    /// 1,000 words of the Italian voice pc_diphone ended with a burst of noise in one build and not in the other. With
+    /// fixed addresses, and a process of its own for every word (so that what lies past the track never depends on the
+    /// words rendered before it), each word comes out the same on every run.
+    /// </summary>
+    public const string FestivalLauncher = "setarch";
 
     private const string KeyVersion = "bnn-kws-utterance-v1";
     private const string SeededRendering = "random-generator-seeded-per-utterance";
     private const string OwnProcess = "one-process-per-utterance";
+    private const string FixedAddresses = "own-process-fixed-addresses";
     private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(2);
 
     private readonly string? _toolPath;
@@ -150,7 +157,11 @@ public sealed class TtsSynthesizer
     });
 
     /// <summary>SHA-256 (hex) of everything that determines the cached audio.</summary>
-    public string Key(UtteranceRequest request)
+    public string Key(UtteranceRequest request) => Key(request, launcherMarker: true);
+
+    // launcherMarker false: the key before festival ran under FestivalLauncher, which still seeds the Czech voices'
+    // generator, so that their words keep the renditions they had.
+    private string Key(UtteranceRequest request, bool launcherMarker)
     {
         ArgumentNullException.ThrowIfNull(request);
 
@@ -171,11 +182,17 @@ public sealed class TtsSynthesizer
         ];
 
         // Renditions of the voices that keep state between words changed when they were seeded per utterance and again
-        // when each got a process of its own; the markers retire the older, batch-dependent cache entries of those voices only.
+        // when each got a process of its own; every festival rendition changed when festival got fixed addresses and a
+        // process per word (FestivalLauncher). The markers retire the older, batch- and address-dependent cache entries.
         if (DrawsRandomNumbers(request.Voice))
         {
             parts.Add(SeededRendering);
             parts.Add(OwnProcess);
+        }
+
+        if (launcherMarker && request.Voice.Engine == TtsEngine.Festival)
+        {
+            parts.Add(FixedAddresses);
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts))));
@@ -212,23 +229,16 @@ public sealed class TtsSynthesizer
             return new TtsSynthesisStats(0, cached);
         }
 
-        // One job per engine process (WordsPerProcess words of one voice), the longest (festival batches) first.
-        List<List<(string Path, UtteranceRequest Request)>> jobs =
-        [
-            .. todo.GroupBy(t => t.Request.Voice)
-                .SelectMany(group => group.Chunk(WordsPerProcess(group.Key)).Select(c => c.ToList()))
-                .OrderByDescending(job => job.Count),
-        ];
         object gate = new();
         try
         {
             Parallel.ForEach(
-                System.Collections.Concurrent.Partitioner.Create(jobs, EnumerablePartitionerOptions.NoBuffering),
+                System.Collections.Concurrent.Partitioner.Create(todo, EnumerablePartitionerOptions.NoBuffering),
                 new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism) },
-                job =>
+                word =>
                 {
-                    RunJob(job);
-                    int now = Interlocked.Add(ref done, job.Count);
+                    Render(word.Path, word.Request);
+                    int now = Interlocked.Increment(ref done);
                     if (progress != null)
                     {
                         lock (gate)
@@ -281,45 +291,41 @@ public sealed class TtsSynthesizer
         return null;
     }
 
-    private void RunJob(List<(string Path, UtteranceRequest Request)> job)
+    private void Render(string cachePath, UtteranceRequest r)
     {
         string work = Path.Combine(CacheDirectory, "tmp", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(work);
         try
         {
-            TtsVoice voice = job[0].Request.Voice;
-            string[] outputs = [.. job.Select((_, i) => Path.Combine(work, i.ToString(CultureInfo.InvariantCulture) + ".wav"))];
+            TtsVoice voice = r.Voice;
+            string output = Path.Combine(work, "0.wav");
             (int code, string stdout, string stderr) = voice.Engine switch
             {
-                TtsEngine.EspeakNg => RunTool("espeak-ng", EspeakArguments(job[0].Request, outputs[0]), work),
-                TtsEngine.Flite => RunTool("flite", FliteArguments(job[0].Request, outputs[0]), work),
-                _ => RunTool("festival", ["--batch", WriteFestivalScript(job, outputs, work)], work),
+                TtsEngine.EspeakNg => RunTool("espeak-ng", EspeakArguments(r, output), work),
+                TtsEngine.Flite => RunTool("flite", FliteArguments(r, output), work),
+                _ => RunTool("festival", ["--batch", WriteFestivalScript(r, Key(r, launcherMarker: false), output, work)], work),
             };
-            for (int i = 0; i < job.Count; i++)
+            if (code != 0 || !File.Exists(output))
             {
-                UtteranceRequest r = job[i].Request;
-                if (code != 0 || !File.Exists(outputs[i]))
-                {
-                    string detail = (stderr + " " + stdout).Trim();
-                    throw new InvalidOperationException(
-                        $"{TtsVoice.EngineName(voice.Engine)} failed (exit code {code}) to say '{r.Text}' with voice {voice.Name} ({r.Describe()}): " +
-                        (detail.Length > 600 ? detail[..600] + "..." : detail));
-                }
-
-                WavFile wav = WavFile.Read(outputs[i]);
-                short[] mono = wav.ToMono();
-                if (wav.SampleRate != SampleRate)
-                {
-                    mono = Resampler.Resample(mono, wav.SampleRate, SampleRate);
-                }
-
-                if (mono.Length == 0 || Array.TrueForAll(mono, s => s == 0))
-                {
-                    throw new InvalidOperationException($"{TtsVoice.EngineName(voice.Engine)} produced silence for '{r.Text}' with voice {voice.Name} ({r.Describe()})");
-                }
-
-                WavFile.Mono(SampleRate, mono).Write(job[i].Path);
+                string detail = (stderr + " " + stdout).Trim();
+                throw new InvalidOperationException(
+                    $"{TtsVoice.EngineName(voice.Engine)} failed (exit code {code}) to say '{r.Text}' with voice {voice.Name} ({r.Describe()}): " +
+                    (detail.Length > 600 ? detail[..600] + "..." : detail));
             }
+
+            WavFile wav = WavFile.Read(output);
+            short[] mono = wav.ToMono();
+            if (wav.SampleRate != SampleRate)
+            {
+                mono = Resampler.Resample(mono, wav.SampleRate, SampleRate);
+            }
+
+            if (mono.Length == 0 || Array.TrueForAll(mono, s => s == 0))
+            {
+                throw new InvalidOperationException($"{TtsVoice.EngineName(voice.Engine)} produced silence for '{r.Text}' with voice {voice.Name} ({r.Describe()})");
+            }
+
+            WavFile.Mono(SampleRate, mono).Write(cachePath);
         }
         finally
         {
@@ -349,63 +355,42 @@ public sealed class TtsSynthesizer
         return [.. args];
     }
 
-    private static string WriteFestivalScript(List<(string Path, UtteranceRequest Request)> job, string[] outputs, string work)
+    private static string WriteFestivalScript(UtteranceRequest r, string seedKey, string output, string work)
     {
-        TtsVoice voice = job[0].Request.Voice;
-        bool hts = UtteranceRequest.IsHts(voice);
+        TtsVoice voice = r.Voice;
         StringBuilder s = new();
         s.Append(CultureInfo.InvariantCulture, $"(voice_{voice.Name})\n");
-        if (hts)
+        if (DrawsRandomNumbers(voice))
         {
-            s.Append("(set! bnn_hts_base hts_engine_params)\n");
+            // Seed festival's generator (and reset czech.scm's lazily measured range of it) from the word's key, so that
+            // each word, rate and pitch gets draws of its own.
+            int seed = int.Parse(seedKey[..7], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            s.Append(CultureInfo.InvariantCulture, $"(srand {seed})\n(set! czech-rand-range nil)\n");
         }
 
-        string f0Std = voice.Name == "ked_diphone" ? "15" : "14";
-        for (int i = 0; i < job.Count; i++)
+        if (UtteranceRequest.IsHts(voice))
         {
-            UtteranceRequest r = job[i].Request;
-            if (DrawsRandomNumbers(voice))
-            {
-                // Seed festival's generator (and reset czech.scm's lazily measured range of it) from the word's cache key
-                // (its file name), so that each word, rate and pitch gets draws of its own (a fresh process always starts
-                // the generator at the same state).
-                int seed = int.Parse(Path.GetFileNameWithoutExtension(job[i].Path)[..7], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-                s.Append(CultureInfo.InvariantCulture, $"(srand {seed})\n(set! czech-rand-range nil)\n");
-            }
-
-            if (hts)
-            {
-                string speed = (100.0 / r.Rate).ToString("0.0000", CultureInfo.InvariantCulture);
-                string semitones = r.Pitch.ToString("0.0", CultureInfo.InvariantCulture);
-                s.Append(CultureInfo.InvariantCulture, $"(set! hts_engine_params (append bnn_hts_base (list (list \"-r\" {speed}) (list \"-fm\" {semitones}))))\n");
-            }
-            else
-            {
-                s.Append(CultureInfo.InvariantCulture, $"(Parameter.set 'Duration_Stretch {(r.Rate / 100.0).ToString("0.00", CultureInfo.InvariantCulture)})\n");
-                s.Append(CultureInfo.InvariantCulture, $"(set! int_lr_params '((target_f0_mean {r.Pitch}) (target_f0_std {f0Std}) (model_f0_mean 170) (model_f0_std 34)))\n");
-            }
-
-            s.Append(CultureInfo.InvariantCulture, $"(utt.save.wave (utt.synth (Utterance Text \"{r.Voice.SpokenText(r.Text)}\")) \"{SchemeString(outputs[i])}\" 'riff)\n");
+            string speed = (100.0 / r.Rate).ToString("0.0000", CultureInfo.InvariantCulture);
+            string semitones = r.Pitch.ToString("0.0", CultureInfo.InvariantCulture);
+            s.Append(CultureInfo.InvariantCulture, $"(set! hts_engine_params (append hts_engine_params (list (list \"-r\" {speed}) (list \"-fm\" {semitones}))))\n");
+        }
+        else
+        {
+            string f0Std = voice.Name == "ked_diphone" ? "15" : "14";
+            s.Append(CultureInfo.InvariantCulture, $"(Parameter.set 'Duration_Stretch {(r.Rate / 100.0).ToString("0.00", CultureInfo.InvariantCulture)})\n");
+            s.Append(CultureInfo.InvariantCulture, $"(set! int_lr_params '((target_f0_mean {r.Pitch}) (target_f0_std {f0Std}) (model_f0_mean 170) (model_f0_std 34)))\n");
         }
 
+        s.Append(CultureInfo.InvariantCulture, $"(utt.save.wave (utt.synth (Utterance Text \"{r.Voice.SpokenText(r.Text)}\")) \"{SchemeString(output)}\" 'riff)\n");
         string script = Path.Combine(work, "say.scm");
         File.WriteAllText(script, s.ToString());
         return script;
     }
 
     /// <summary>
-    /// How many words one engine process renders for <paramref name="voice"/>: 1 for espeak-ng and flite (they start in
-    /// milliseconds) and for festival's Czech voices, <see cref="FestivalBatch"/> for the other festival voices.
     /// festival's Czech voices (czech.scm, czech-randomize) draw intonation contours and duration factors from festival's
-    /// random generator, which runs on from one utterance to the next within a process; reseeding it per word was not
-    /// enough (some words still came out with a different ending after certain others), so each gets a process.
+    /// random generator: each word seeds it from its cache key.
     /// </summary>
-    public static int WordsPerProcess(TtsVoice voice)
-    {
-        ArgumentNullException.ThrowIfNull(voice);
-        return voice.Engine != TtsEngine.Festival || DrawsRandomNumbers(voice) ? 1 : FestivalBatch;
-    }
-
     private static bool DrawsRandomNumbers(TtsVoice voice) =>
         voice.Engine == TtsEngine.Festival && voice.Name.StartsWith("czech_", StringComparison.Ordinal);
 
@@ -417,6 +402,15 @@ public sealed class TtsSynthesizer
     {
         string exe = FindTool(name) ?? throw new DatasetMissingException(
             $"{name} is not installed. Install it with: apt-get install -y {name}", name, "apt-get install -y " + name);
+        List<string> launch = [];
+        if (name == "festival")
+        {
+            launch = [FindTool(FestivalLauncher) ?? throw new DatasetMissingException(
+                $"{FestivalLauncher} is not on PATH: festival runs under '{FestivalLauncher} -R' (address-space randomisation off) so that its words come out the same on every run. Install it with: apt-get install -y util-linux",
+                FestivalLauncher, "apt-get install -y util-linux"), "-R", exe];
+            exe = launch[0];
+        }
+
         ProcessStartInfo info = new(exe)
         {
             RedirectStandardInput = true,
@@ -426,7 +420,7 @@ public sealed class TtsSynthesizer
             CreateNoWindow = true,
             WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
         };
-        foreach (string a in arguments)
+        foreach (string a in launch.Skip(1).Concat(arguments))
         {
             info.ArgumentList.Add(a);
         }
