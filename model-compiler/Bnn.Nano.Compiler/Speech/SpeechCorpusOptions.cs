@@ -9,7 +9,7 @@ public sealed record SpeechCorpusOptions
     /// <summary>Seed of every random choice (voice, word, engine parameters, speed, level, SNR, noise, shift, order).</summary>
     public int Seed { get; init; } = 1;
 
-    /// <summary>Training clips per class (the "unknown" class spreads them over the unknown words): 6,000 (72,000 clips, 2.2 GB), about a point of held-out accuracy more than 3,000 and two more than 1,500 (KeywordSpotting.Options).</summary>
+    /// <summary>Training clips per class (the "unknown" class spreads them over the unknown words): 6,000 (72,000 clips, 2.2 GB), about a point of held-out accuracy more than 3,000 and two more than 1,500, one training run each, where a run's luck is worth about two points (KeywordSpotting.Options).</summary>
     public int TrainPerClass { get; init; } = 6000;
 
     /// <summary>Test clips per class.</summary>
