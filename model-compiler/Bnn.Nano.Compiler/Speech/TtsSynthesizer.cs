@@ -389,7 +389,8 @@ public sealed class TtsSynthesizer
 
     /// <summary>
     /// festival's Czech voices (czech.scm, czech-randomize) draw intonation contours and duration factors from festival's
-    /// random generator: each word seeds it from its cache key.
+    /// random generator: each word seeds it from its key as it was before <see cref="FestivalLauncher"/> (so their
+    /// renditions did not change with it).
     /// </summary>
     private static bool DrawsRandomNumbers(TtsVoice voice) =>
         voice.Engine == TtsEngine.Festival && voice.Name.StartsWith("czech_", StringComparison.Ordinal);
@@ -402,13 +403,13 @@ public sealed class TtsSynthesizer
     {
         string exe = FindTool(name) ?? throw new DatasetMissingException(
             $"{name} is not installed. Install it with: apt-get install -y {name}", name, "apt-get install -y " + name);
-        List<string> launch = [];
+        List<string> prefix = [];
         if (name == "festival")
         {
-            launch = [FindTool(FestivalLauncher) ?? throw new DatasetMissingException(
+            prefix = ["-R", exe];
+            exe = FindTool(FestivalLauncher) ?? throw new DatasetMissingException(
                 $"{FestivalLauncher} is not on PATH: festival runs under '{FestivalLauncher} -R' (address-space randomisation off) so that its words come out the same on every run. Install it with: apt-get install -y util-linux",
-                FestivalLauncher, "apt-get install -y util-linux"), "-R", exe];
-            exe = launch[0];
+                FestivalLauncher, "apt-get install -y util-linux");
         }
 
         ProcessStartInfo info = new(exe)
@@ -420,7 +421,7 @@ public sealed class TtsSynthesizer
             CreateNoWindow = true,
             WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
         };
-        foreach (string a in launch.Skip(1).Concat(arguments))
+        foreach (string a in prefix.Concat(arguments))
         {
             info.ArgumentList.Add(a);
         }
