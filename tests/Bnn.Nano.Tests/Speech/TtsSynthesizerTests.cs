@@ -2,6 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Runtime.Versioning;
+using Bnn.Nano.Compiler.Data;
 using Bnn.Nano.Compiler.Speech;
 using Xunit;
 
@@ -43,7 +44,7 @@ public sealed class TtsSynthesizerTests : IDisposable
     /// festival reads past the end of a track in every diphone utterance, and with randomised addresses what it reads
     /// there is now and then a heap pointer: in two builds of the full corpus from empty caches 6 of about 1,000 words
     /// by the Italian voice pc_diphone ended in a burst of noise in one build and not in the other. So festival runs
-    /// under setarch -R, and a word's audio carries that in its cache key (entries rendered otherwise are not reused).
+    /// under setarch -R (and the cache keys of its words say so, so that entries rendered otherwise are not reused).
     /// </summary>
     [Fact]
     [SupportedOSPlatform("linux")] // festival and setarch: the corpus is built on Debian
@@ -77,7 +78,7 @@ public sealed class TtsSynthesizerTests : IDisposable
         File.CreateSymbolicLink(Path.Combine(tools, "festival"), "/usr/bin/festival");
         var synthesizer = new TtsSynthesizer(Path.Combine(_folder, "no-setarch"), tools);
         TtsVoice festival = SpeechVoices.Train.First(v => v.Engine == TtsEngine.Festival);
-        var error = Assert.ThrowsAny<Exception>(() => synthesizer.Synthesize([new UtteranceRequest(festival, "left", 100, 110)], parallelism: 1));
+        var error = Assert.Throws<DatasetMissingException>(() => synthesizer.Synthesize([new UtteranceRequest(festival, "left", 100, 110)], parallelism: 1));
         Assert.Contains("setarch", error.Message, StringComparison.Ordinal);
         Assert.Contains("util-linux", error.Message, StringComparison.Ordinal);
     }
